@@ -1,0 +1,48 @@
+using System.Text;
+using BlazorTasks.Core.Events;
+
+namespace BlazorTasks.Web.Events;
+
+/// <summary>
+/// The text/event-stream wire format, written by hand because the stream needs comment lines
+/// (<c>: ping</c>) and an initial <c>retry:</c>, which <c>TypedResults.ServerSentEvents</c> does not write.
+/// Event data is the JSON serialized once when the event was committed. Writes are buffered in the
+/// response pipe until <see cref="FlushAsync"/>, so a burst of events goes out in one flush.
+/// </summary>
+internal sealed class SseWriter(HttpResponse response)
+{
+    public Task WritePreambleAsync(CancellationToken cancellationToken)
+    {
+        Write("retry: 3000\n: connected\n\n");
+        return FlushAsync(cancellationToken);
+    }
+
+    public void WriteEvent(TaskEvent taskEvent)
+    {
+        Write("id: ");
+        Write(taskEvent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Write("\nevent: ");
+        Write(taskEvent.Name);
+        Write("\ndata: ");
+        Write(taskEvent.DataJson);
+        Write("\n\n");
+    }
+
+    public void WriteComment(string comment)
+    {
+        Write(": ");
+        Write(comment);
+        Write("\n\n");
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var result = await response.BodyWriter.FlushAsync(cancellationToken);
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            throw new OperationCanceledException("The event stream's client went away.", cancellationToken);
+        }
+    }
+
+    private void Write(string text) => Encoding.UTF8.GetBytes(text.AsSpan(), response.BodyWriter);
+}
