@@ -14,6 +14,10 @@ public static class ApiPlumbing
             {
                 context.ProblemDetails.Type ??= $"https://httpstatuses.io/{context.ProblemDetails.Status}";
                 context.ProblemDetails.Extensions.Remove("traceId");
+                if (context.ProblemDetails is not HttpValidationProblemDetails)
+                {
+                    context.ProblemDetails.Detail ??= DefaultDetail(context.ProblemDetails.Status);
+                }
             });
         builder.Services.ConfigureHttpJsonOptions(options => TaskJson.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
@@ -21,6 +25,20 @@ public static class ApiPlumbing
             .AddDbContextCheck<TasksDbContext>("database", tags: ["ready"]);
         return builder;
     }
+
+    /// <summary>
+    /// Every problem has a detail, including the bodiless ones written by status code pages
+    /// (authentication challenges, unmatched routes, content-type mismatches).
+    /// </summary>
+    private static string DefaultDetail(int? status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => "Authentication is required: send 'Authorization: Bearer <token>' (from /api/auth/login), an API key or the sign-in cookie.",
+        StatusCodes.Status403Forbidden => "You are signed in but not allowed to do this.",
+        StatusCodes.Status404NotFound => "There is nothing at this address.",
+        StatusCodes.Status405MethodNotAllowed => "This address does not accept this HTTP method.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON with 'Content-Type: application/json'.",
+        _ => "The request could not be completed.",
+    };
 
     /// <summary>
     /// API paths get problem+json for every error (including empty 401/404/405 responses); browser
