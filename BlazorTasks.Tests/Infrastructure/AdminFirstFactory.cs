@@ -52,3 +52,25 @@ public static class TaskDatabase
         return names;
     }
 }
+
+public static class TaskDatabaseQueries
+{
+    /// <summary>Ids of the stored events of one owner with id greater than <paramref name="after"/>, in order.</summary>
+    public static async Task<IReadOnlyList<long>> EventIdsAfterAsync(this BlazorTasksFactory app, string ownerId, long after)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, Web.Hosting.DataDirectory.DatabaseFile)}");
+        await connection.OpenAsync();
+        var command = connection.CreateCommand();
+        command.CommandText = "SELECT Id FROM TaskEvents WHERE OwnerId = @owner AND Id > @after ORDER BY Id";
+        command.Parameters.AddWithValue("@owner", ownerId);
+        command.Parameters.AddWithValue("@after", after);
+        var ids = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+}
