@@ -49,10 +49,11 @@ public static class TaskEventsApi
         return new EventStreamResult(filter, after, endAfterTerminal: false);
     }
 
-    public static async Task<Results<EventStreamResult, ProblemHttpResult>> StreamTaskAsync(
+    public static async Task<Results<EventStreamResult, NoContent, ProblemHttpResult>> StreamTaskAsync(
         string taskId,
         ClaimsPrincipal user,
         TaskService taskService,
+        TaskEventLog log,
         [Microsoft.AspNetCore.Mvc.FromHeader(Name = "Last-Event-ID")] string? lastEventId,
         CancellationToken cancellationToken)
     {
@@ -65,6 +66,14 @@ public static class TaskEventsApi
         if (!TryParseLastEventId(lastEventId, out var after, out var problem))
         {
             return problem!;
+        }
+
+        // A client that already saw a finished task's final event (EventSource reconnects after the
+        // stream ends) gets 204, which tells it to stop reconnecting, instead of an idle stream forever.
+        if (after is { } seen && task.Status.IsTerminal()
+            && (await log.ReadLastAsync(id, cancellationToken) is not { } last || last.Id <= seen))
+        {
+            return TypedResults.NoContent();
         }
 
         // Without Last-Event-ID a live task's stream starts from its first event, so a client that
