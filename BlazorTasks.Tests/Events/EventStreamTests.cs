@@ -150,6 +150,28 @@ public sealed partial class EventStreamTests(AdminFirstFactory app) : IClassFixt
     }
 
     [Fact]
+    public async Task ReconnectingToAFinishedTasksStreamAfterItsFinalEventEndsAtOnce()
+    {
+        var user = await app.CreateUserAsync();
+        var taskId = await user.Client.CreateTaskIdAsync("simulated", new { durationMs = 0 });
+        long finalId;
+        await using (var first = await EventStream.OpenAsync(user.Client, $"/api/tasks/{taskId}/events"))
+        {
+            finalId = (await first.ReadToEndAsync())[^1].Id;
+        }
+
+        // What EventSource does when the server closes a stream: reconnect with the last id it saw.
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{taskId}/events");
+        request.Headers.TryAddWithoutValidation("Last-Event-ID", finalId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var response = await user.Client.SendAsync(request, timeout.Token);
+
+        // 204 tells EventSource to stop reconnecting: there is nothing more this task will ever send.
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(timeout.Token));
+    }
+
+    [Fact]
     public async Task AnotherUsersEventsNeverAppearOnMyStream()
     {
         var me = await app.CreateUserAsync();
