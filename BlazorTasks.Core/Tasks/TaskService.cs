@@ -172,7 +172,9 @@ public sealed class TaskService(
             _ => tasks.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id),
         };
 
-        var items = await tasks.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        // In long: a huge page number must give an empty page, not wrap around to the first one.
+        var skip = (long)(page - 1) * pageSize;
+        var items = skip > int.MaxValue ? [] : await tasks.Skip((int)skip).Take(pageSize).ToListAsync(cancellationToken);
         return new PagedResult<TaskView>(items.Select(t => t.AsView()).ToList(), page, pageSize, total);
     }
 
