@@ -72,6 +72,33 @@ public sealed class CreateTaskTests(SmallBodyLimitFactory app) : IClassFixture<S
         Assert.Contains("JSON", problem.GetProperty("title").GetString() + problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DeeplyNestedJsonIsA400ProblemNotA500()
+    {
+        var user = await app.CreateUserAsync();
+        var nested = "{\"type\":\"external\",\"payload\":" + string.Concat(Enumerable.Repeat("{\"a\":", 200)) + "1" + new string('}', 200) + "}";
+
+        var response = await user.Client.PostAsync("/api/tasks", Json(nested));
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("{\"durationMs\": \"fast\"}")]
+    [InlineData("{\"durationMs\": 1.5}")]
+    [InlineData("{\"durationMs\": 1e12}")]
+    [InlineData("{\"durationMs\": -1}")]
+    [InlineData("{\"durationMs\": null, \"fail\": \"yes\"}")]
+    public async Task OddPayloadValuesAre400ProblemsNamingTheField(string payload)
+    {
+        var user = await app.CreateUserAsync();
+
+        var response = await user.Client.PostAsync("/api/tasks", Json("{\"type\":\"simulated\",\"payload\":" + payload + "}"));
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains(problem.GetProperty("errors").EnumerateObject(), e => e.Name.StartsWith("payload.", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("{\"payload\": {}}")]
     [InlineData("{\"type\": \"\", \"payload\": {}}")]

@@ -101,6 +101,20 @@ public sealed class ListTasksTests(AdminFirstFactory app) : IClassFixture<AdminF
         Assert.NotEmpty(problem.ErrorsFor(field));
     }
 
+    [Theory]
+    [InlineData("?page=2147483647")]
+    [InlineData("?page=21474837&pageSize=100")]
+    public async Task APageFarBeyondTheEndIsEmptyNotAnError(string query)
+    {
+        var user = await app.CreateUserAsync();
+        await user.Client.CreateTaskIdAsync("external");
+
+        var page = await ListAsync(user.Client, query);
+
+        Assert.Empty(Ids(page));
+        Assert.Equal(1, page.GetProperty("total").GetInt32());
+    }
+
     [Fact]
     public async Task APageSizeOf100IsAllowed()
     {
