@@ -92,4 +92,71 @@ public sealed class RacingOutcomeTests(AdminFirstFactory app) : IClassFixture<Ad
         Assert.Equal(final, streamedTerminal.Status);
         Assert.Equal(terminal.Id, streamedTerminal.Id);
     }
+
+    [Fact]
+    public async Task WebhooksRacingARunningWorkerNeverProduceASecondTerminalEvent()
+    {
+        var user = await app.CreateUserAsync();
+        var hub = app.Services.GetRequiredService<TaskEventHub>();
+        using var subscription = hub.Subscribe(EventFilter.ForOwner(user.Id));
+        var taskIds = new List<Guid>();
+        var races = new List<Task<List<HttpStatusCode>>>();
+        for (var i = 0; i < 6; i++)
+        {
+            var taskId = await user.Client.CreateTaskIdAsync("simulated", new { durationMs = 150, steps = 1 });
+            taskIds.Add(taskId);
+            var stagger = TimeSpan.FromMilliseconds(i * 40);
+            races.Add(Task.Run(async () =>
+            {
+                // Webhooks keep arriving, in both flavours, until the task has ended one way or the other.
+                await user.Client.WaitForStatusAsync(taskId, "processing");
+                await Task.Delay(stagger);
+                var answers = new List<HttpStatusCode>();
+                for (var round = 0; round < 50; round++)
+                {
+                    var burst = await Task.WhenAll(
+                        app.PostWebhookAsync(new { taskId, status = "completed", result = new { completedVia = "webhook" } }),
+                        app.PostWebhookAsync(new { taskId, status = "failed", error = "webhook says no" }));
+                    answers.AddRange(burst.Select(r => r.StatusCode));
+                    var status = (await user.Client.GetTaskAsync(taskId)).GetProperty("status").GetString();
+                    if (status is "completed" or "failed")
+                    {
+                        break;
+                    }
+                }
+
+                return answers;
+            }));
+        }
+
+        var outcomes = await Task.WhenAll(races);
+
+        Assert.All(outcomes.SelectMany(o => o), code => Assert.Contains(code, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        foreach (var taskId in taskIds)
+        {
+            var task = await user.Client.WaitForTerminalAsync(taskId);
+            var final = task.GetProperty("status").GetString();
+            Assert.Contains(final, new[] { "completed", "failed" });
+            Assert.Equal(1, (await app.StoredEventNamesAsync(taskId)).Count(n => n == "task-completed"));
+        }
+
+        // Let the workers that lost finish their (refused) reports, then count what the hub published.
+        using var settle = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var running = app.Services.GetRequiredService<BlazorTasks.Core.Processing.RunningTasks>();
+        while (taskIds.Any(running.Ids.Contains))
+        {
+            await Task.Delay(20, settle.Token);
+        }
+
+        var published = new List<TaskEvent>();
+        while (subscription.Reader.TryRead(out var taskEvent))
+        {
+            published.Add(taskEvent);
+        }
+
+        foreach (var taskId in taskIds)
+        {
+            Assert.Single(published, e => e.TaskId == taskId && e.Name == TaskEventNames.Completed);
+        }
+    }
 }
