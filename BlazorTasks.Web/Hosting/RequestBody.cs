@@ -66,6 +66,12 @@ public static class RequestBody
     public static JsonDocument? TryParse(ReadOnlyMemory<byte> body, out ProblemHttpResult? problem)
     {
         problem = null;
+        // Some clients (e.g. a StreamWriter with Encoding.UTF8) prefix a UTF-8 byte order mark, which JSON allows readers to ignore.
+        if (body.Span.StartsWith("\uFEFF"u8))
+        {
+            body = body[3..];
+        }
+
         if (body.IsEmpty)
         {
             problem = Malformed("The request body is empty.");
