@@ -73,6 +73,21 @@ public sealed class CreateTaskTests(SmallBodyLimitFactory app) : IClassFixture<S
     }
 
     [Fact]
+    public async Task AUtf8BodyWithAByteOrderMarkIsAccepted()
+    {
+        var user = await app.CreateUserAsync();
+        byte[] body = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("{\"type\":\"external\",\"payload\":{\"note\":\"caf\u00e9\"}}")];
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+
+        var response = await user.Client.PostAsync("/api/tasks", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var taskId = (await response.ReadJsonAsync()).GetProperty("taskId").GetGuid();
+        Assert.Equal("caf\u00e9", (await user.Client.GetTaskAsync(taskId)).GetProperty("payload").GetProperty("note").GetString());
+    }
+
+    [Fact]
     public async Task DeeplyNestedJsonIsA400ProblemNotA500()
     {
         var user = await app.CreateUserAsync();
