@@ -70,6 +70,17 @@ public sealed class OperationsTests(AdminFirstFactory app) : IClassFixture<Admin
     }
 
     [Fact]
+    public async Task AWrongMethodOnAnApiPathIsA405Problem()
+    {
+        var user = await app.CreateUserAsync();
+
+        var response = await user.Client.DeleteAsync("/api/tasks");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.MethodNotAllowed);
+        Assert.Contains("method", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnknownApiPathIsA404Problem()
     {
         var user = await app.CreateUserAsync();
