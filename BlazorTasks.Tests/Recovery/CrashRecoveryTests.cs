@@ -135,7 +135,8 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
         foreach (var taskId in interrupted)
         {
-            Assert.Equal(2, finished[taskId].GetProperty("attempt").GetInt32());
+            // Its first attempt died with the process: it finished on a later one.
+            Assert.True(finished[taskId].GetProperty("attempt").GetInt32() >= 2, $"Task {taskId} was not re-run: {finished[taskId]}");
         }
 
         // The resumed stream replays what was stored after lastSeen (before and after the crash), in
