@@ -62,6 +62,9 @@ public sealed class TaskService(
 {
     public const int MaxPageSize = 100;
 
+    private static readonly Lock IdGate = new();
+    private static Guid _lastId;
+
     public IReadOnlyCollection<ITaskHandler> Types => handlers.All;
 
     /// <summary>Validates, commits the pending row and its task-created event, then wakes a worker.</summary>
@@ -102,7 +105,7 @@ public sealed class TaskService(
     /// <summary>A new pending row for <paramref name="command"/> (not yet written).</summary>
     public TaskRecord NewTask(string ownerId, CreateTaskCommand command) => new()
     {
-        Id = Guid.CreateVersion7(time.GetUtcNow()),
+        Id = NextId(time.GetUtcNow()),
         OwnerId = ownerId,
         Type = command.Type,
         Status = TaskState.Pending,
@@ -112,6 +115,31 @@ public sealed class TaskService(
         CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds()),
         CallbackUrl = command.CallbackUrl,
     };
+
+    /// <summary>
+    /// Version 7 ids that keep increasing within one millisecond too, so that "newest first" (created
+    /// time, then id) holds for tasks created in the same millisecond.
+    /// </summary>
+    private static Guid NextId(DateTimeOffset now)
+    {
+        var id = Guid.CreateVersion7(now);
+        lock (IdGate)
+        {
+            if (id.CompareTo(_lastId) <= 0)
+            {
+                Span<byte> bytes = stackalloc byte[16];
+                _lastId.TryWriteBytes(bytes, bigEndian: true, out _);
+                for (var i = 15; i >= 8 && ++bytes[i] == 0; i--)
+                {
+                }
+
+                id = new Guid(bytes, bigEndian: true);
+            }
+
+            _lastId = id;
+            return id;
+        }
+    }
 
     /// <summary>The task, or null when it does not exist or the caller may not see it.</summary>
     public async Task<TaskView?> GetAsync(Guid taskId, UserScope scope, CancellationToken cancellationToken = default)
