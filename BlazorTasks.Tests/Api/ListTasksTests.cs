@@ -41,6 +41,22 @@ public sealed class ListTasksTests(AdminFirstFactory app) : IClassFixture<AdminF
     }
 
     [Fact]
+    public async Task TasksCreatedInQuickSuccessionStillListNewestFirst()
+    {
+        // In memory a create takes well under a millisecond, so many of these share their createdAt.
+        var user = await app.CreateUserAsync();
+        var created = new List<Guid>();
+        for (var i = 0; i < 40; i++)
+        {
+            created.Add(await user.Client.CreateTaskIdAsync("external"));
+        }
+
+        var page = await ListAsync(user.Client, "?pageSize=100");
+
+        Assert.Equal(Enumerable.Reverse(created).ToList(), Ids(page));
+    }
+
+    [Fact]
     public async Task StatusAndTypeFiltersNarrowTheList()
     {
         var user = await app.CreateUserAsync();
