@@ -109,7 +109,7 @@ public sealed class RacingOutcomeTests(AdminFirstFactory app) : IClassFixture<Ad
             races.Add(Task.Run(async () =>
             {
                 // Webhooks keep arriving, in both flavours, until the task has ended one way or the other.
-                await user.Client.WaitForStatusAsync(taskId, "processing");
+                await user.Client.WaitUntilStartedAsync(taskId);
                 await Task.Delay(stagger);
                 var answers = new List<HttpStatusCode>();
                 for (var round = 0; round < 50; round++)
