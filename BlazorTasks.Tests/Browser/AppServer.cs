@@ -39,7 +39,7 @@ public sealed class AppServer : IAsyncDisposable
     public static async Task<AppServer> StartAsync(TimeSpan timeout)
     {
         var solution = FindSolutionDirectory();
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var webDirectory = Path.Combine(solution, "BlazorTasks.Web");
         var dll = Path.Combine(webDirectory, "bin", configuration, "net10.0", "BlazorTasks.Web.dll");
         if (!File.Exists(dll))

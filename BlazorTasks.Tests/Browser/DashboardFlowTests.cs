@@ -58,7 +58,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IClassFixture<B
         await page.RegisterAsync(PageSteps.NewEmail(), "/dashboard/lab");
         await Expect(page.GetByTestId("sse-state")).ToHaveTextAsync("open", new() { Timeout = 15_000 });
 
-        await page.Locator("[data-testid=fail] input").CheckAsync();
+        await page.GetByTestId("fail").CheckAsync();
         await page.GetByTestId("start-simulated").ClickAsync();
 
         var toast = page.Locator("[data-testid=task-toast][data-status=failed]");
@@ -79,13 +79,13 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IClassFixture<B
         await page.GetByTestId("create-external").ClickAsync();
         await Expect(page.Bell()).ToHaveAttributeAsync("data-count", "1", Live);
 
-        await page.GetByTestId("webhook-wrong").Locator("input").CheckAsync();
+        await page.GetByTestId("webhook-wrong").CheckAsync();
         await page.GetByTestId("webhook-send").ClickAsync();
         await Expect(page.GetByTestId("webhook-answer")).ToHaveAttributeAsync("data-status-code", "401");
         await Expect(page.GetByTestId("webhook-answer")).ToContainTextAsync("Invalid webhook signature");
         await Expect(page.Bell()).ToHaveAttributeAsync("data-count", "1");
 
-        await page.GetByTestId("webhook-wrong").Locator("input").UncheckAsync();
+        await page.GetByTestId("webhook-wrong").UncheckAsync();
         await page.GetByTestId("webhook-send").ClickAsync();
         await Expect(page.GetByTestId("webhook-answer")).ToHaveAttributeAsync("data-status-code", "200");
         await Expect(page.GetByTestId("webhook-answer")).ToContainTextAsync("\"ok\": true");
@@ -102,20 +102,20 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IClassFixture<B
         await Expect(page.GetByTestId("sse-state")).ToHaveTextAsync("open", new() { Timeout = 15_000 });
 
         // Some history for the chart and the cards: quick tasks, one failing, then long-running ones for the bell.
-        await page.GetByTestId("burst").Locator("input").FillAsync("4");
+        await page.GetByTestId("burst").FillAsync("4");
         await page.GetByTestId("start-simulated").ClickAsync();
         await Expect(page.GetByTestId("sse-feed").Locator(".bt-sse-entry[data-event=task-completed]")).ToHaveCountAsync(4, new() { Timeout = 20_000 });
-        await page.Locator("[data-testid=fail] input").CheckAsync();
-        await page.GetByTestId("burst").Locator("input").FillAsync("1");
+        await page.GetByTestId("fail").CheckAsync();
+        await page.GetByTestId("burst").FillAsync("1");
         await page.GetByTestId("start-simulated").ClickAsync();
         await Expect(page.GetByTestId("sse-feed").Locator(".bt-sse-entry[data-event=task-completed]")).ToHaveCountAsync(5, new() { Timeout = 20_000 });
-        await page.Locator("[data-testid=fail] input").UncheckAsync();
+        await page.GetByTestId("fail").UncheckAsync();
 
         // Two long tasks keep the bell busy with live progress while the pages are photographed in both themes.
-        await page.Locator("[data-testid=duration] input").EvaluateAsync(
-            "el => { el.value = '30'; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); }");
+        await page.GetByTestId("duration").EvaluateAsync(
+            "root => { const el = root.tagName === 'INPUT' ? root : root.querySelector('input'); el.value = '30'; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); }");
         await Expect(page.GetByTestId("duration-label")).ToHaveTextAsync("30 s");
-        await page.GetByTestId("burst").Locator("input").FillAsync("2");
+        await page.GetByTestId("burst").FillAsync("2");
         await page.GetByTestId("start-simulated").ClickAsync();
         await Expect(page.Bell()).ToHaveAttributeAsync("data-count", "2", Live);
 

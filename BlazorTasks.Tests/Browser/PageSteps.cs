@@ -16,7 +16,7 @@ public static class PageSteps
         await page.Locator("[id='Input.Email']").FillAsync(email);
         await page.Locator("[id='Input.Password']").FillAsync(Password);
         await page.Locator("[id='Input.ConfirmPassword']").FillAsync(Password);
-        await page.Locator("button[type=submit]").ClickAsync();
+        await page.Locator("button[type=submit].btn-primary").ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl);
         await page.WaitForInteractiveAsync();
     }
@@ -27,15 +27,24 @@ public static class PageSteps
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath.Equals("/Account/Login", StringComparison.OrdinalIgnoreCase));
         await page.Locator("[id='Input.Email']").FillAsync(email);
         await page.Locator("[id='Input.Password']").FillAsync(Password);
-        await page.Locator("button[type=submit]").ClickAsync();
+        await page.Locator("button[type=submit].btn-primary").ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl);
         await page.WaitForInteractiveAsync();
     }
 
     public static async Task SignOutAsync(this IPage page)
     {
-        await page.Locator(".bt-avatar").ClickAsync();
-        await page.GetByTestId("sign-out").ClickAsync();
+        await page.GetByTestId("account-button").ClickAsync();
+        try
+        {
+            await page.GetByTestId("sign-out").ClickAsync();
+        }
+        catch (TimeoutException)
+        {
+            await File.WriteAllTextAsync("/tmp/bt-debug.html", await page.ContentAsync());
+            await page.ScreenshotAsync("debug-signout");
+            throw;
+        }
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
     }
 
