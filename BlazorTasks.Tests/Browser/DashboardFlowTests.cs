@@ -135,6 +135,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IClassFixture<B
             await page.GetByTestId("bell-button").ClickAsync();
             await Expect(page.GetByTestId("bell-active")).ToHaveCountAsync(2);
             await Expect(page.GetByTestId("bell-active").First.Locator("[data-percent]")).Not.ToHaveAttributeAsync("data-percent", "0", Live);
+            await page.WaitForFunctionAsync("() => { const p = document.querySelector('.bt-bell-popover.mud-popover-open'); return p && getComputedStyle(p).opacity === '1'; }");
             await page.ScreenshotAsync($"bell-{theme}");
             await page.Keyboard.PressAsync("Escape");
 
