@@ -58,11 +58,12 @@ public abstract class DashboardTestContext : BunitContext, IClassFixture<BlazorT
     {
         var auth = Authorization;
         auth.SetAuthorized(user.Email);
-        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id));
         if (admin)
         {
             auth.SetRoles(Roles.Admin);
         }
+
+        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id));
     }
 
     /// <summary>The providers the layout normally supplies, around <paramref name="content"/>.</summary>
