@@ -23,6 +23,8 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IClassFixture<B
         // Signed out, a dashboard address goes to the login page and comes back after signing in.
         await page.SignOutAsync();
         await page.GotoAsync("/dashboard/lab");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Sign in");
+        await page.ScreenshotAsync("login-light");
         await page.SignInOnLoginPageAsync(email, "/dashboard/lab");
 
         await Expect(page.GetByTestId("sse-state")).ToHaveTextAsync("open", new() { Timeout = 15_000 });
@@ -48,6 +50,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IClassFixture<B
         await Expect(page.GetByTestId("task-status")).ToHaveAttributeAsync("data-status", "completed");
         await Expect(page.GetByTestId("task-result")).ToContainTextAsync("\"completedVia\": \"worker\"");
         await Expect(page.GetByTestId("event-log").Locator("tr[data-event=task-completed]")).ToHaveCountAsync(1);
+        await page.ScreenshotAsync("details-light");
     }
 
     [Fact]
@@ -150,6 +153,15 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IClassFixture<B
             await Expect(page.GetByTestId("task-link")).ToHaveCountAsync(7);
             await page.ScreenshotAsync($"tasks-{theme}");
         }
+
+        // Phone width: the drawer folds away behind the menu button.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync("/dashboard");
+        await page.WaitForInteractiveAsync();
+        await Expect(page.GetByTestId("count-completed")).ToBeVisibleAsync();
+        await Expect(page.Locator(".mud-drawer").GetByText("API keys")).Not.ToBeInViewportAsync();
+        await page.ScreenshotAsync("dashboard-phone-dark");
+        await page.SetViewportSizeAsync(1366, 900);
 
         // The choice persisted: a fresh load renders dark from the cookie.
         await page.GotoAsync("/Account/Manage");
