@@ -19,12 +19,15 @@ public sealed class NotificationBellTests(BlazorTasksFactory app) : DashboardTes
         cut.WaitForAssertion(() => Assert.Equal(subscribersBefore + 1, Hub.SubscriberCount), Timeout);
         Assert.Equal("0", bell().GetAttribute("data-count"));
 
+        // Open the menu while nothing is happening: a click races with live re-renders otherwise.
+        cut.Find("[data-testid=bell-button]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Nothing running right now.", cut.Find("[data-testid=bell-menu]").TextContent), Timeout);
+
         var taskId = await CreateExternalTaskAsync(user.Id);
         cut.WaitForAssertion(() => Assert.Equal("1", bell().GetAttribute("data-count")), Timeout);
 
         await WaitForStatusAsync(taskId, user.Id, TaskState.Processing);
         await TaskService.ApplyAsync(new TaskOutcome(taskId, TaskState.Processing) { Progress = new TaskProgress(40, "four of ten") });
-        cut.Find("[data-testid=bell-button]").Click();
         cut.WaitForAssertion(() =>
         {
             var item = cut.Find($"[data-testid=bell-active][data-task-id='{taskId}']");

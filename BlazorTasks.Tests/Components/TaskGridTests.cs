@@ -53,6 +53,12 @@ public sealed class TaskGridTests(BlazorTasksFactory app) : DashboardTestContext
     {
         var user = await App.CreateUserAsync();
         var tasks = new[] { await CreateExternalTaskAsync(user.Id), await CreateExternalTaskAsync(user.Id), await CreateExternalTaskAsync(user.Id) };
+        foreach (var taskId in tasks)
+        {
+            // Quiet before typing: a live re-render between finding the input and typing would swap its handler.
+            await WaitForStatusAsync(taskId, user.Id, TaskState.Processing);
+        }
+
         SignIn(user);
         var cut = RenderWithProviders(Fragment<Tasks>());
         cut.WaitForAssertion(() => Assert.Equal(3, Rows(cut).Length), Timeout);
