@@ -18,7 +18,9 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IClassFixture<B
 
         await page.RegisterAsync(email);
         await Expect(page.GetByText("BlazorTasks").First).ToBeVisibleAsync();
+        // MudBlazor's static web assets are served to the separate process: its CSS applies and its script loads.
         Assert.Equal("fixed", await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('.mud-appbar')).position"));
+        Assert.Equal(200, await page.EvaluateAsync<int>("fetch(document.querySelector('script[src*=MudBlazor]').src).then(r => r.status)"));
 
         // Signed out, a dashboard address goes to the login page and comes back after signing in.
         await page.SignOutAsync();
