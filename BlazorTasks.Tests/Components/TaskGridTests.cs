@@ -2,6 +2,7 @@ using BlazorTasks.Core.Tasks;
 using BlazorTasks.Tests.Infrastructure;
 using BlazorTasks.Web.Components.Pages.Dashboard;
 using Bunit;
+using TasksPage = BlazorTasks.Web.Components.Pages.Dashboard.Tasks;
 
 namespace BlazorTasks.Tests.Components;
 
@@ -19,7 +20,7 @@ public sealed class TaskGridTests(BlazorTasksFactory app) : DashboardTestContext
         var theirs = await CreateExternalTaskAsync(other.Id);
         SignIn(user);
 
-        var cut = RenderWithProviders(Fragment<Tasks>());
+        var cut = RenderWithProviders(Fragment<TasksPage>());
         cut.WaitForAssertion(() => Assert.Equal(2, Rows(cut).Length), Timeout);
         Assert.DoesNotContain($"/dashboard/tasks/{theirs}", Rows(cut));
 
@@ -38,7 +39,7 @@ public sealed class TaskGridTests(BlazorTasksFactory app) : DashboardTestContext
         var taskId = await CreateExternalTaskAsync(user.Id);
         await WaitForStatusAsync(taskId, user.Id, TaskState.Processing);
         SignIn(user);
-        var cut = RenderWithProviders(Fragment<Tasks>());
+        var cut = RenderWithProviders(Fragment<TasksPage>());
         cut.WaitForAssertion(() => Assert.Single(Rows(cut)), Timeout);
 
         await TaskService.ApplyAsync(new TaskOutcome(taskId, TaskState.Processing) { Progress = new TaskProgress(55, null) });
@@ -60,7 +61,7 @@ public sealed class TaskGridTests(BlazorTasksFactory app) : DashboardTestContext
         }
 
         SignIn(user);
-        var cut = RenderWithProviders(Fragment<Tasks>());
+        var cut = RenderWithProviders(Fragment<TasksPage>());
         cut.WaitForAssertion(() => Assert.Equal(3, Rows(cut).Length), Timeout);
 
         cut.Find("input[data-testid=task-search]").Input(tasks[1].ToString());
@@ -76,7 +77,7 @@ public sealed class TaskGridTests(BlazorTasksFactory app) : DashboardTestContext
         var other = await App.CreateUserAsync();
         var theirs = await CreateExternalTaskAsync(other.Id);
         SignIn(admin, admin: true);
-        var cut = RenderWithProviders(Fragment<Tasks>());
+        var cut = RenderWithProviders(Fragment<TasksPage>());
         cut.WaitForAssertion(() => Assert.Contains("No tasks match", cut.Markup), Timeout);
 
         cut.Find("input[data-testid=all-users]").Change(true);
