@@ -11,7 +11,7 @@ builder.AddDataDirectory();
 builder.AddApiPlumbing();
 builder.AddIdentityAndAuth();
 builder.AddTaskProcessing();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.AddDashboardUi();
 
 var app = builder.Build();
 
