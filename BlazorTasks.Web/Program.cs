@@ -1,4 +1,5 @@
 using BlazorTasks.Web.Auth;
+using BlazorTasks.Web.Capabilities;
 using BlazorTasks.Web.Components;
 using BlazorTasks.Web.Events;
 using BlazorTasks.Web.Hosting;
@@ -12,6 +13,7 @@ builder.AddApiPlumbing();
 builder.AddIdentityAndAuth();
 builder.AddTaskProcessing();
 builder.AddDashboardUi();
+builder.AddCapabilities();
 
 var app = builder.Build();
 
@@ -27,6 +29,7 @@ if (app.Environment.IsDevelopment())
 
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
@@ -35,6 +38,7 @@ app.MapAdditionalIdentityEndpoints();
 
 app.MapAuthApi();
 app.MapTasksApi();
+app.MapCapabilitiesApi();
 app.MapTaskEventsApi();
 app.MapWebhooksApi();
 app.MapOperations();

@@ -39,6 +39,7 @@ public sealed class TasksDbContext(DbContextOptions<TasksDbContext> options) : D
             task.HasIndex(t => new { t.OwnerId, t.CreatedAt });
             task.HasIndex(t => new { t.Status, t.CreatedAt });
             task.HasIndex(t => t.CreatedAt);
+            task.HasIndex(t => new { t.CallbackStatus, t.CallbackNextAttemptAt }); // due callback deliveries
         });
 
         modelBuilder.Entity<TaskEventRecord>(ev =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BlazorTasks.Core.Capabilities;
 using BlazorTasks.Core.Handlers;
 using BlazorTasks.Core.Processing;
 using BlazorTasks.Core.Storage;
@@ -45,6 +46,15 @@ public abstract record CreateTaskResult
     public sealed record UnknownType(string Type, IReadOnlyList<string> KnownTypes) : CreateTaskResult;
 
     public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : CreateTaskResult;
+
+    /// <summary>The same Idempotency-Key and body again: the task the first request created.</summary>
+    public sealed record Replayed(TaskView Task) : CreateTaskResult;
+
+    /// <summary>The Idempotency-Key was used before with a different body (422).</summary>
+    public sealed record KeyReused(string Key) : CreateTaskResult;
+
+    /// <summary>A request with the same Idempotency-Key is still being handled (409).</summary>
+    public sealed record KeyInFlight(string Key) : CreateTaskResult;
 }
 
 /// <summary>
@@ -65,6 +75,8 @@ public sealed class TaskService(
     private static readonly Lock IdGate = new();
     private static Guid _lastId;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string OwnerId, string Key), byte> _idempotencyInFlight = new();
+
     public IReadOnlyCollection<ITaskHandler> Types => handlers.All;
 
     /// <summary>Validates, commits the pending row and its task-created event, then wakes a worker.</summary>
@@ -80,6 +92,51 @@ public sealed class TaskService(
         await writer.RunAsync(context => TaskStore.Insert(context, task), cancellationToken);
         queue.Enqueue(task.Id);
         return new CreateTaskResult.Created(task.AsView());
+    }
+
+    /// <summary>
+    /// Like <see cref="CreateAsync(string, CreateTaskCommand, CancellationToken)"/>, with an optional
+    /// Idempotency-Key: the key check and the insert run in one write operation, and a second request
+    /// with the same key while the first is still running is refused at once.
+    /// </summary>
+    public async Task<CreateTaskResult> CreateAsync(
+        string ownerId, CreateTaskCommand command, IdempotencyRequest? idempotency, CancellationToken cancellationToken = default)
+    {
+        if (idempotency is null)
+        {
+            return await CreateAsync(ownerId, command, cancellationToken);
+        }
+
+        var inFlightKey = (ownerId, idempotency.Key);
+        if (!_idempotencyInFlight.TryAdd(inFlightKey, 0))
+        {
+            return new CreateTaskResult.KeyInFlight(idempotency.Key);
+        }
+
+        try
+        {
+            if (Validate(command, out var rejection) is null)
+            {
+                return rejection!;
+            }
+
+            var task = NewTask(ownerId, command);
+            var inserted = await writer.RunAsync(context => IdempotencyStore.InsertOnce(context, ownerId, idempotency, task), cancellationToken);
+            switch (inserted.Status)
+            {
+                case IdempotentInsertStatus.Inserted:
+                    queue.Enqueue(task.Id);
+                    return new CreateTaskResult.Created(task.AsView());
+                case IdempotentInsertStatus.Replay when await GetAsync(inserted.TaskId, new UserScope(ownerId), cancellationToken) is { } original:
+                    return new CreateTaskResult.Replayed(original);
+                default:
+                    return new CreateTaskResult.KeyReused(idempotency.Key);
+            }
+        }
+        finally
+        {
+            _idempotencyInFlight.TryRemove(inFlightKey, out _);
+        }
     }
 
     /// <summary>Checks the type and payload; returns null and the reason when the command is rejected.</summary>

@@ -16,6 +16,12 @@ public sealed class WebhookOptions
 
     public double CallbackRetryBaseSeconds { get; set; } = 5;
 
+    /// <summary>How long one callback delivery may take before it counts as failed.</summary>
+    public double CallbackTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>How often due callback deliveries are looked for besides the wake-ups from terminal events.</summary>
+    public double CallbackPollSeconds { get; set; } = 2;
+
     /// <summary>Body limit of the inbound webhook.</summary>
     public long MaxBodyBytes { get; set; } = 262_144;
 }

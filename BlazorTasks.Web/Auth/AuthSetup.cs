@@ -30,13 +30,16 @@ public static class AuthSetup
                 options.DefaultChallengeScheme = Scheme;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
-            .AddPolicyScheme(Scheme, "Cookie or bearer token", options =>
+            .AddPolicyScheme(Scheme, "Cookie, bearer token or API key", options =>
             {
                 options.ForwardDefaultSelector = context =>
-                    context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                        ? IdentityConstants.BearerScheme
-                        : IdentityConstants.ApplicationScheme;
+                    context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
+                        ? ApiKeyAuthenticationHandler.SchemeName
+                        : context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                            ? IdentityConstants.BearerScheme
+                            : IdentityConstants.ApplicationScheme;
             })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddBearerToken(IdentityConstants.BearerScheme)
             .AddIdentityCookies();
 
@@ -66,6 +69,7 @@ public static class AuthSetup
             .AddApiEndpoints();
 
         services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
+        services.AddScoped<ApiKeyService>();
         services.AddAuthorization();
         return builder;
     }

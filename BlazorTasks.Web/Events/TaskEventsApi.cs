@@ -19,6 +19,7 @@ public static class TaskEventsApi
     public static IEndpointRouteBuilder MapTaskEventsApi(this IEndpointRouteBuilder app)
     {
         var events = app.MapGroup("/api/tasks").WithTags("Events").RequireAuthorization();
+        events.AddEndpointFilter<Capabilities.EventStreamLimitFilter>(); // per-user cap on open streams (429)
         events.MapGet("/events", StreamAllAsync)
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .WithSummary("Live events of the caller's tasks (admins: scope=all for everyone's).");

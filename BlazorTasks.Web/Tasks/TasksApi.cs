@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using System.Text.Json;
+using BlazorTasks.Core.Capabilities;
 using BlazorTasks.Core.Tasks;
+using BlazorTasks.Core.Webhooks;
 using BlazorTasks.Web.Auth;
+using BlazorTasks.Web.Capabilities;
 using BlazorTasks.Web.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -34,12 +37,13 @@ public static class TasksApi
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks").RequireAuthorization();
 
         tasks.MapPost("/", CreateAsync)
+            .RequireRateLimiting(TaskLimits.TaskCreatePolicy)
             .Accepts<CreateTaskRequest>("application/json")
             .WithSummary("Create a task; answers 202 once its pending row is committed.");
         tasks.MapGet("/", ListAsync).WithSummary("The caller's tasks, newest first.");
         tasks.MapGet("/{taskId}", GetAsync).WithSummary("One task, with its result once finished.");
         tasks.MapPost("/{taskId}/cancel", CancelAsync).WithSummary("Cancel a pending or processing task.");
-        tasks.MapPost("/{taskId}/retry", RetryAsync).WithSummary("Run a failed or canceled task again, as a new task.");
+        tasks.MapPost("/{taskId}/retry", RetryAsync).RequireRateLimiting(TaskLimits.TaskCreatePolicy).WithSummary("Run a failed or canceled task again, as a new task.");
 
         app.MapGet("/api/task-types", ListTypes).WithTags("Tasks").RequireAuthorization()
             .WithSummary("The task types this server runs, with their payload fields.");
@@ -51,11 +55,26 @@ public static class TasksApi
         ClaimsPrincipal user,
         TaskService taskService,
         IOptions<TaskApiOptions> options,
+        IOptions<WebhookOptions> webhookOptions,
+        PendingTaskQuota pendingQuota,
         CancellationToken cancellationToken)
     {
         if (!RequestBody.IsJson(request))
         {
             return RequestBody.UnsupportedMediaType();
+        }
+
+        string? idempotencyKey = null;
+        if (request.Headers.TryGetValue(IdempotencyRequest.Header, out var keyValues))
+        {
+            idempotencyKey = keyValues.Count == 1 ? keyValues[0] : null;
+            if (!IdempotencyRequest.IsValidKey(idempotencyKey))
+            {
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status400BadRequest,
+                    title: "Invalid Idempotency-Key",
+                    detail: $"Idempotency-Key must be one value of 1 to {IdempotencyRequest.MaxLength} printable ASCII characters.");
+            }
         }
 
         var limit = options.Value.MaxRequestBodyBytes;
@@ -77,10 +96,31 @@ public static class TasksApi
             return TypedResults.ValidationProblem(errors, title: "The task request is invalid.");
         }
 
-        var result = await taskService.CreateAsync(user.UserId(), parsed, cancellationToken);
+        if (parsed.CallbackUrl is { } callbackUrl
+            && CallbackTargetPolicy.CheckUrl(new Uri(callbackUrl), webhookOptions.Value.AllowPrivateCallbackTargets) is { } refusal)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["callbackUrl"] = [refusal] }, title: "The callback URL is not allowed.");
+        }
+
+        if (!await pendingQuota.TryReserveAsync(user.UserId(), cancellationToken))
+        {
+            return PendingQuotaExceeded(request.HttpContext);
+        }
+
+        var idempotency = idempotencyKey is null ? null : new IdempotencyRequest(idempotencyKey, IdempotencyRequest.Hash(body));
+        var result = await taskService.CreateAsync(user.UserId(), parsed, idempotency, cancellationToken);
         return result switch
         {
             CreateTaskResult.Created created => Accepted(request.HttpContext, created.Task),
+            CreateTaskResult.Replayed replayed => Replayed(request.HttpContext, replayed.Task),
+            CreateTaskResult.KeyReused => TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "Idempotency-Key reused",
+                detail: "This Idempotency-Key was already used with a different request body."),
+            CreateTaskResult.KeyInFlight => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Request in progress",
+                detail: "A request with this Idempotency-Key is still being processed; retry after it finishes."),
             CreateTaskResult.UnknownType unknown => UnknownType(unknown),
             CreateTaskResult.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The payload is invalid for this task type."),
             _ => throw new InvalidOperationException($"Unexpected create result {result}."),
@@ -170,11 +210,16 @@ public static class TasksApi
     }
 
     public static async Task<Results<Accepted<TaskCreatedResponse>, ProblemHttpResult>> RetryAsync(
-        string taskId, HttpContext context, TaskService taskService, CancellationToken cancellationToken)
+        string taskId, HttpContext context, TaskService taskService, PendingTaskQuota pendingQuota, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(taskId, out var id))
         {
             return TaskNotFound(taskId);
+        }
+
+        if (!await pendingQuota.TryReserveAsync(context.User.UserId(), cancellationToken))
+        {
+            return PendingQuotaExceeded(context);
         }
 
         var result = await taskService.RetryAsync(id, context.User.ToScope(), cancellationToken);
@@ -204,6 +249,20 @@ public static class TasksApi
         context.Response.Headers.RetryAfter = RetryAfterSeconds(task).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Accepted(statusUrl, new TaskCreatedResponse(task.TaskId, task.Status, statusUrl, $"{statusUrl}/events"));
     }
+
+    /// <summary>The same Idempotency-Key and body again: the original 202 answer, marked as a replay.</summary>
+    private static Accepted<TaskCreatedResponse> Replayed(HttpContext context, TaskView task)
+    {
+        context.Response.Headers["Idempotent-Replayed"] = "true";
+        return Accepted(context, task with { Status = TaskState.Pending });
+    }
+
+    private static ProblemHttpResult PendingQuotaExceeded(HttpContext context) =>
+        TaskLimits.TooManyRequests(
+            context,
+            TimeSpan.FromSeconds(5),
+            "Too many unfinished tasks",
+            $"You may have at most {context.RequestServices.GetRequiredService<IOptions<LimitOptions>>().Value.MaxPendingTasksPerUser} pending or processing tasks; wait for some to finish.");
 
     private static int RetryAfterSeconds(TaskView task) =>
         task.Payload.ValueKind == JsonValueKind.Object

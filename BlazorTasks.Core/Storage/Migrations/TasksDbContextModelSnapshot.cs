@@ -223,6 +223,8 @@ namespace BlazorTasks.Core.Storage.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("CallbackStatus", "CallbackNextAttemptAt");
+
                     b.HasIndex("OwnerId", "CreatedAt");
 
                     b.HasIndex("Status", "CreatedAt");

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using BlazorTasks.Core.Storage;
+using BlazorTasks.Core.Tasks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BlazorTasks.Web.Capabilities;
+
+/// <summary>Per-user limits (section <c>Limits</c>).</summary>
+public sealed class LimitOptions
+{
+    public const string Section = "Limits";
+
+    /// <summary>Task creations (and retries) per user per minute; 429 past it.</summary>
+    public int TaskCreatesPerMinute { get; set; } = 600;
+
+    /// <summary>Unfinished (pending or processing) tasks per user; 429 past it.</summary>
+    public int MaxPendingTasksPerUser { get; set; } = 10_000;
+
+    /// <summary>Concurrently open SSE streams per user; 429 past it.</summary>
+    public int MaxEventStreamsPerUser { get; set; } = 20;
+}
+
+public static class TaskLimits
+{
+    public const string TaskCreatePolicy = "task-creates";
+
+    /// <summary>The built-in rate limiter, partitioned per user, answering 429 problem+json with Retry-After.</summary>
+    public static IServiceCollection AddTaskRateLimits(this IServiceCollection services)
+    {
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                var limit = context.HttpContext.RequestServices.GetRequiredService<IOptions<LimitOptions>>().Value.TaskCreatesPerMinute;
+                await TooManyRequests(
+                        context.HttpContext,
+                        retryAfter,
+                        "Too many task creations",
+                        $"You may create at most {limit} tasks per minute.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+            options.AddPolicy(TaskCreatePolicy, context =>
+            {
+                var limit = context.RequestServices.GetRequiredService<IOptions<LimitOptions>>().Value.TaskCreatesPerMinute;
+                var partition = context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "ip:" + context.Connection.RemoteIpAddress;
+                return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = Math.Max(1, limit),
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+        });
+        return services;
+    }
+
+    /// <summary>429 problem+json with a Retry-After header (whole seconds, at least 1).</summary>
+    public static ProblemHttpResult TooManyRequests(HttpContext context, TimeSpan retryAfter, string title, string detail)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            title: title,
+            detail: detail,
+            extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+    }
+}
+
+/// <summary>
+/// The cap on a user's unfinished tasks. The count comes from the database at most once a second per
+/// user and is raised locally by each accepted create in between, so the check costs no query per request.
+/// </summary>
+public sealed class PendingTaskQuota(IDbContextFactory<TasksDbContext> dbFactory, IOptions<LimitOptions> options, TimeProvider time)
+{
+    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>True (and counted) when the user may add one more unfinished task.</summary>
+    public async Task<bool> TryReserveAsync(string userId, CancellationToken cancellationToken)
+    {
+        var entry = _entries.GetOrAdd(userId, _ => new Entry());
+        await entry.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = time.GetTimestamp();
+            if (entry.LoadedAt == 0 || time.GetElapsedTime(entry.LoadedAt, now) >= Refresh)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                entry.Count = await db.Tasks.CountAsync(
+                    t => (t.Status == TaskState.Pending || t.Status == TaskState.Processing) && t.OwnerId == userId,
+                    cancellationToken);
+                entry.LoadedAt = now;
+            }
+
+            if (entry.Count >= options.Value.MaxPendingTasksPerUser)
+            {
+                return false;
+            }
+
+            entry.Count++;
+            return true;
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    private sealed class Entry
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public int Count { get; set; }
+        public long LoadedAt { get; set; }
+    }
+}
+
+/// <summary>Counts each user's open SSE streams; a stream holds its slot until it ends.</summary>
+public sealed class EventStreamTracker(IOptions<LimitOptions> options)
+{
+    private readonly ConcurrentDictionary<string, int> _open = new(StringComparer.Ordinal);
+
+    public int OpenStreams(string userId) => _open.TryGetValue(userId, out var count) ? count : 0;
+
+    public IDisposable? TryAcquire(string userId)
+    {
+        var max = options.Value.MaxEventStreamsPerUser;
+        while (true)
+        {
+            var current = _open.GetOrAdd(userId, 0);
+            if (current >= max)
+            {
+                return null;
+            }
+
+            if (_open.TryUpdate(userId, current + 1, current))
+            {
+                return new Slot(this, userId);
+            }
+        }
+    }
+
+    private void Release(string userId) => _open.AddOrUpdate(userId, 0, (_, count) => Math.Max(0, count - 1));
+
+    private sealed class Slot(EventStreamTracker tracker, string userId) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                tracker.Release(userId);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Holds an SSE slot for the whole stream: the endpoint's result (the stream) is executed inside the
+/// filter, so the slot is released only when the stream ends.
+/// </summary>
+public sealed class EventStreamLimitFilter(EventStreamTracker tracker, IOptions<LimitOptions> options) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var userId = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (userId is null)
+        {
+            return await next(context);
+        }
+
+        using var slot = tracker.TryAcquire(userId);
+        if (slot is null)
+        {
+            return TaskLimits.TooManyRequests(
+                http,
+                TimeSpan.FromSeconds(5),
+                "Too many event streams",
+                $"You may have at most {options.Value.MaxEventStreamsPerUser} event streams open at once; close one first.");
+        }
+
+        var result = await next(context);
+        if (result is IResult stream)
+        {
+            await stream.ExecuteAsync(http);
+            return Results.Empty;
+        }
+
+        return result;
+    }
+}
