@@ -27,6 +27,7 @@ public static class CapabilityServices
                 client.Timeout = Timeout.InfiniteTimeSpan; // the dispatcher bounds each attempt itself
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("BlazorTasks-Callbacks/1.0");
             });
+        services.AddSingleton<IdempotencyInFlight>();
         services.AddSingleton<CallbackDeliveries>();
         services.AddSingleton<CallbackDispatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<CallbackDispatcher>());

@@ -55,3 +55,29 @@ public static class IdempotencyStore
         return new IdempotentInsertResult(IdempotentInsertStatus.Inserted, task.Id);
     }
 }
+
+/// <summary>
+/// The Idempotency-Keys whose first request is still being handled in this process: a second request
+/// with the same key meanwhile is answered 409 instead of waiting.
+/// </summary>
+public sealed class IdempotencyInFlight
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string OwnerId, string Key), byte> _keys = new();
+
+    /// <summary>A handle to dispose when the request is done, or null when the key is already in flight.</summary>
+    public IDisposable? TryEnter(string ownerId, string key) =>
+        _keys.TryAdd((ownerId, key), 0) ? new Entry(this, (ownerId, key)) : null;
+
+    private sealed class Entry(IdempotencyInFlight owner, (string, string) key) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner._keys.TryRemove(key, out _);
+            }
+        }
+    }
+}

@@ -52,9 +52,6 @@ public abstract record CreateTaskResult
 
     /// <summary>The Idempotency-Key was used before with a different body (422).</summary>
     public sealed record KeyReused(string Key) : CreateTaskResult;
-
-    /// <summary>A request with the same Idempotency-Key is still being handled (409).</summary>
-    public sealed record KeyInFlight(string Key) : CreateTaskResult;
 }
 
 /// <summary>
@@ -75,8 +72,6 @@ public sealed class TaskService(
     private static readonly Lock IdGate = new();
     private static Guid _lastId;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string OwnerId, string Key), byte> _idempotencyInFlight = new();
-
     public IReadOnlyCollection<ITaskHandler> Types => handlers.All;
 
     /// <summary>Validates, commits the pending row and its task-created event, then wakes a worker.</summary>
@@ -96,8 +91,8 @@ public sealed class TaskService(
 
     /// <summary>
     /// Like <see cref="CreateAsync(string, CreateTaskCommand, CancellationToken)"/>, with an optional
-    /// Idempotency-Key: the key check and the insert run in one write operation, and a second request
-    /// with the same key while the first is still running is refused at once.
+    /// Idempotency-Key: the key check and the insert run in one write operation, so concurrent duplicates
+    /// create one task (callers refuse a duplicate that is still in flight with <see cref="IdempotencyInFlight"/>).
     /// </summary>
     public async Task<CreateTaskResult> CreateAsync(
         string ownerId, CreateTaskCommand command, IdempotencyRequest? idempotency, CancellationToken cancellationToken = default)
@@ -107,35 +102,22 @@ public sealed class TaskService(
             return await CreateAsync(ownerId, command, cancellationToken);
         }
 
-        var inFlightKey = (ownerId, idempotency.Key);
-        if (!_idempotencyInFlight.TryAdd(inFlightKey, 0))
+        if (Validate(command, out var rejection) is null)
         {
-            return new CreateTaskResult.KeyInFlight(idempotency.Key);
+            return rejection!;
         }
 
-        try
+        var task = NewTask(ownerId, command);
+        var inserted = await writer.RunAsync(context => IdempotencyStore.InsertOnce(context, ownerId, idempotency, task), cancellationToken);
+        switch (inserted.Status)
         {
-            if (Validate(command, out var rejection) is null)
-            {
-                return rejection!;
-            }
-
-            var task = NewTask(ownerId, command);
-            var inserted = await writer.RunAsync(context => IdempotencyStore.InsertOnce(context, ownerId, idempotency, task), cancellationToken);
-            switch (inserted.Status)
-            {
-                case IdempotentInsertStatus.Inserted:
-                    queue.Enqueue(task.Id);
-                    return new CreateTaskResult.Created(task.AsView());
-                case IdempotentInsertStatus.Replay when await GetAsync(inserted.TaskId, new UserScope(ownerId), cancellationToken) is { } original:
-                    return new CreateTaskResult.Replayed(original);
-                default:
-                    return new CreateTaskResult.KeyReused(idempotency.Key);
-            }
-        }
-        finally
-        {
-            _idempotencyInFlight.TryRemove(inFlightKey, out _);
+            case IdempotentInsertStatus.Inserted:
+                queue.Enqueue(task.Id);
+                return new CreateTaskResult.Created(task.AsView());
+            case IdempotentInsertStatus.Replay when await GetAsync(inserted.TaskId, new UserScope(ownerId), cancellationToken) is { } original:
+                return new CreateTaskResult.Replayed(original);
+            default:
+                return new CreateTaskResult.KeyReused(idempotency.Key);
         }
     }
 

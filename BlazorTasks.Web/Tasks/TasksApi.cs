@@ -57,6 +57,7 @@ public static class TasksApi
         IOptions<TaskApiOptions> options,
         IOptions<WebhookOptions> webhookOptions,
         PendingTaskQuota pendingQuota,
+        IdempotencyInFlight inFlight,
         CancellationToken cancellationToken)
     {
         if (!RequestBody.IsJson(request))
@@ -75,6 +76,16 @@ public static class TasksApi
                     title: "Invalid Idempotency-Key",
                     detail: $"Idempotency-Key must be one value of 1 to {IdempotencyRequest.MaxLength} printable ASCII characters.");
             }
+        }
+
+        // Held until this request is answered: the same key meanwhile is a 409, not a second task.
+        using var idempotencyEntry = idempotencyKey is null ? null : inFlight.TryEnter(user.UserId(), idempotencyKey);
+        if (idempotencyKey is not null && idempotencyEntry is null)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Request in progress",
+                detail: "A request with this Idempotency-Key is still being processed; retry after it finishes.");
         }
 
         var limit = options.Value.MaxRequestBodyBytes;
@@ -117,10 +128,7 @@ public static class TasksApi
                 statusCode: StatusCodes.Status422UnprocessableEntity,
                 title: "Idempotency-Key reused",
                 detail: "This Idempotency-Key was already used with a different request body."),
-            CreateTaskResult.KeyInFlight => TypedResults.Problem(
-                statusCode: StatusCodes.Status409Conflict,
-                title: "Request in progress",
-                detail: "A request with this Idempotency-Key is still being processed; retry after it finishes."),
+
             CreateTaskResult.UnknownType unknown => UnknownType(unknown),
             CreateTaskResult.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The payload is invalid for this task type."),
             _ => throw new InvalidOperationException($"Unexpected create result {result}."),
