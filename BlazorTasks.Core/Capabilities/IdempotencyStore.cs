@@ -64,6 +64,8 @@ public sealed class IdempotencyInFlight
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string OwnerId, string Key), byte> _keys = new();
 
+    public bool Contains(string ownerId, string key) => _keys.ContainsKey((ownerId, key));
+
     /// <summary>A handle to dispose when the request is done, or null when the key is already in flight.</summary>
     public IDisposable? TryEnter(string ownerId, string key) =>
         _keys.TryAdd((ownerId, key), 0) ? new Entry(this, (ownerId, key)) : null;
