@@ -214,6 +214,14 @@ public static class TaskStore
     /// <summary>For tasks that wait for an outside callback: stay processing, owned by no worker, until the deadline.</summary>
     public static bool AwaitCallback(WriteContext context, Guid taskId, string leaseOwner, DateTimeOffset deadline)
     {
+        // A cancel that arrived while the handler was handing over (signalled to a handler that had
+        // already returned) is honoured here instead of being lost.
+        if (Load(context, taskId) is { Status: TaskState.Processing, CancelRequested: true } current && current.LeaseOwner == leaseOwner)
+        {
+            Apply(context, TaskOutcome.Canceled(taskId));
+            return false;
+        }
+
         var command = context.Command(
             "UPDATE Tasks SET LeaseOwner = NULL, LeaseExpiresAt = NULL, DeadlineAt = @deadline " +
             "WHERE Id = @id AND Status = 'processing' AND LeaseOwner = @owner");
