@@ -33,6 +33,7 @@ public sealed class CallbackDispatcher(
 {
     public const string HttpClientName = "task-callbacks";
     private const int BatchSize = 100;
+    private static readonly TimeSpan ScanInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Guid, byte> _delivering = new();
@@ -76,6 +77,9 @@ public sealed class CallbackDispatcher(
                 {
                     logger.LogError(exception, "Looking for due callback deliveries failed; retrying at the next interval");
                 }
+
+                // Under a stream of terminal events, look at most every 50 ms (real time).
+                await Task.Delay(ScanInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
