@@ -157,4 +157,14 @@ public sealed class ApiKeyTests(BlazorTasksFactory app) : IClassFixture<BlazorTa
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Contains("/Account/Login", response.Headers.Location?.OriginalString);
     }
+
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesTheNewEndpoints()
+    {
+        var document = await app.CreateClient().GetStringAsync("/openapi/v1.json");
+
+        Assert.Contains("/api/tasks/{taskId}/artifact", document);
+        Assert.Contains("/api/tasks/{taskId}/callbacks", document);
+        Assert.Contains("/api/api-keys", document);
+    }
 }

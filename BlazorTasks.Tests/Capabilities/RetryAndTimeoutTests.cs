@@ -127,4 +127,44 @@ public sealed class RetryAndTimeoutTests(FakeClockFactory app) : IClassFixture<F
         Assert.Equal("timed out waiting for callback", terminal.Data.Error);
         Assert.True((terminal.Data.At - processing.Data.At).TotalSeconds >= 10);
     }
+
+    [Fact]
+    public async Task IdempotencyKeysAreForgottenAfter24Hours()
+    {
+        // Its own app: this test moves the clock a whole day.
+        await using var day = new FakeClockFactory();
+        var user = await day.CreateUserAsync();
+        const string body = """{"type":"simulated","payload":{"durationMs":0}}""";
+        var first = await PostAsync(user.Client, body);
+        Assert.Equal(first, await PostAsync(user.Client, body));
+
+        day.Clock.Advance(TimeSpan.FromHours(23));
+        await day.Services.GetRequiredService<BlazorTasks.Core.Capabilities.RetentionCleaner>().CleanAsync(CancellationToken.None);
+        var client = await LogInAsync(day, user.Email);
+        Assert.Equal(first, await PostAsync(client, body)); // 23 h: still a replay
+
+        day.Clock.Advance(TimeSpan.FromHours(2));
+        await day.Services.GetRequiredService<BlazorTasks.Core.Capabilities.RetentionCleaner>().CleanAsync(CancellationToken.None);
+        client = await LogInAsync(day, user.Email);
+        Assert.NotEqual(first, await PostAsync(client, body)); // 25 h: the key was removed, so this is a new task
+
+        static async Task<Guid> PostAsync(HttpClient client, string json)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tasks") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", "daily-report");
+            var response = await client.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<JsonElement>(response.Content)).GetProperty("taskId").GetGuid();
+        }
+
+        static async Task<HttpClient> LogInAsync(BlazorTasksFactory factory, string email)
+        {
+            var client = factory.CreateClient();
+            var login = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(client, "/api/auth/login", new { email, password = BlazorTasksFactory.Password });
+            login.EnsureSuccessStatusCode();
+            var token = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<JsonElement>(login.Content)).GetProperty("accessToken").GetString();
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return client;
+        }
+    }
 }
