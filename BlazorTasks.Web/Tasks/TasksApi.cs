@@ -128,7 +128,6 @@ public static class TasksApi
                 statusCode: StatusCodes.Status422UnprocessableEntity,
                 title: "Idempotency-Key reused",
                 detail: "This Idempotency-Key was already used with a different request body."),
-
             CreateTaskResult.UnknownType unknown => UnknownType(unknown),
             CreateTaskResult.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The payload is invalid for this task type."),
             _ => throw new InvalidOperationException($"Unexpected create result {result}."),
