@@ -66,6 +66,26 @@ public sealed class CapabilityComponentTests(CallbackFactory app) : BunitContext
     }
 
     [Fact]
+    public async Task TheCallbackSectionFollowsADeliveryUntilItEnds()
+    {
+        var user = await SignInAsync();
+        var release = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = await CallbackReceiver.StartAsync((_, _) => release.Task);
+        var response = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(
+            user.Client, "/api/tasks", new { type = "simulated", payload = new { durationMs = 0 }, callbackUrl = receiver.BaseUrl + "/live" });
+        var taskId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content)).GetProperty("taskId").GetGuid();
+
+        var section = Render<CallbackAttempts>(p => p
+            .Add(c => c.TaskId, taskId)
+            .Add(c => c.RefreshInterval, TimeSpan.FromMilliseconds(50)));
+        section.WaitForAssertion(() => Assert.NotEqual("delivered", section.Find("[data-testid=callback-status]").TextContent));
+        release.SetResult(200);
+
+        section.WaitForAssertion(() => Assert.Equal("delivered", section.Find("[data-testid=callback-status]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Single(section.FindAll("tbody tr"));
+    }
+
+    [Fact]
     public async Task TheCallbackSectionIsEmptyForATaskWithoutCallbackOrNotVisible()
     {
         var user = await SignInAsync();
