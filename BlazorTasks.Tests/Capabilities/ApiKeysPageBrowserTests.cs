@@ -1,3 +1,4 @@
+using BlazorTasks.Tests.Browser;
 using BlazorTasks.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -18,6 +19,12 @@ public sealed class ApiKeysPageBrowserTests : IAsyncLifetime
         _app.UseKestrel(0);
         _app.StartServer();
         _baseUrl = _app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        if (!File.Exists(ChromiumPath))
+        {
+            return;
+        }
+
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -41,6 +48,7 @@ public sealed class ApiKeysPageBrowserTests : IAsyncLifetime
         await page.FillAsync("#Input\\.Password", BlazorTasksFactory.Password);
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync("**/dashboard/api-keys");
+        await page.WaitForInteractiveAsync();
         try
         {
             await Assertions.Expect(page.GetByText("You have no API keys yet.")).ToBeVisibleAsync();
@@ -67,6 +75,7 @@ public sealed class ApiKeysPageBrowserTests : IAsyncLifetime
 
         // Reloading never shows the key again.
         await page.ReloadAsync();
+        await page.WaitForInteractiveAsync();
         await Assertions.Expect(page.Locator("table")).ToContainTextAsync("deploy bot");
         Assert.DoesNotContain(key, await page.ContentAsync());
     }

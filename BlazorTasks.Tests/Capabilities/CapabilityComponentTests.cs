@@ -5,6 +5,7 @@ using BlazorTasks.Web.Auth;
 using BlazorTasks.Web.Components.Pages.Dashboard;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
 
 namespace BlazorTasks.Tests.Capabilities;
 
@@ -14,6 +15,8 @@ public sealed class CapabilityComponentTests(CallbackFactory app) : BunitContext
     private async Task<TestUser> SignInAsync()
     {
         var user = await app.CreateUserAsync();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
         var scope = app.Services.CreateScope();
         Services.AddSingleton(scope.ServiceProvider.GetRequiredService<ApiKeyService>());
         Services.AddSingleton(app.Services.GetRequiredService<CallbackDeliveries>());
@@ -39,7 +42,7 @@ public sealed class CapabilityComponentTests(CallbackFactory app) : BunitContext
         Assert.Contains("ci pipeline", page.Find("table").TextContent);
         Assert.Contains(key[..12], page.Find("table").TextContent);
 
-        page.Find("button.btn-outline-danger").Click();
+        page.Find("[data-testid=revoke-api-key]").Click();
 
         page.WaitForAssertion(() => Assert.Contains("revoked", page.Find("table").TextContent));
         Assert.Empty(page.FindAll("[data-testid=new-api-key]"));
