@@ -17,6 +17,9 @@ public static class TaskStore
         "CreatedAt, StartedAt, CompletedAt, NotBefore, LeaseOwner, LeaseExpiresAt, DeadlineAt, CancelRequested, " +
         "CallbackUrl, CallbackStatus, CallbackAttempts, CallbackNextAttemptAt, ArtifactPath, ArtifactContentType, ArtifactFileName, RetryOf";
 
+    /// <summary>Deadline of a task that a webhook started before a worker claimed it, unless the outcome says otherwise.</summary>
+    public static readonly TimeSpan DefaultCallbackTimeout = TimeSpan.FromMinutes(10);
+
     public static void Insert(WriteContext context, TaskRecord task)
     {
         var command = context.Command(
@@ -109,7 +112,10 @@ public static class TaskStore
             eventName = expected == TaskState.Pending ? TaskEventNames.Processing : TaskEventNames.Progress;
             if (expected == TaskState.Pending)
             {
+                // Started from outside (a webhook) before any worker claimed it: no worker will hold a
+                // lease, so the task gets a callback deadline instead, like an external task waiting.
                 task.StartedAt = now;
+                task.DeadlineAt = now + (outcome.CallbackTimeout ?? DefaultCallbackTimeout);
             }
 
             if (outcome.Progress is { } progress)

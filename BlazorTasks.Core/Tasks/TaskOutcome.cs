@@ -23,6 +23,12 @@ public sealed record TaskOutcome(Guid TaskId, TaskState Status)
     /// </summary>
     public string? LeaseOwner { get; init; }
 
+    /// <summary>
+    /// When a webhook moves a still-pending task to processing: how long to wait for its outcome
+    /// before failing it with "timed out waiting for callback".
+    /// </summary>
+    public TimeSpan? CallbackTimeout { get; init; }
+
     public static TaskOutcome Completed(Guid taskId, string? resultJson) => new(taskId, TaskState.Completed) { ResultJson = resultJson };
 
     public static TaskOutcome Failed(Guid taskId, string error) => new(taskId, TaskState.Failed) { Error = error };

@@ -246,8 +246,11 @@ public sealed class TaskService(
     }
 
     /// <summary>The one completion path, for workers and webhooks alike.</summary>
-    public Task<ApplyResult> ApplyAsync(TaskOutcome outcome, CancellationToken cancellationToken = default) =>
-        writer.RunAsync(context => TaskStore.Apply(context, outcome), cancellationToken);
+    public Task<ApplyResult> ApplyAsync(TaskOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        outcome = outcome with { CallbackTimeout = outcome.CallbackTimeout ?? TimeSpan.FromSeconds(options.Value.TimeoutSeconds) };
+        return writer.RunAsync(context => TaskStore.Apply(context, outcome), cancellationToken);
+    }
 
     /// <summary>
     /// Pending → canceled at once; processing → the running handler is told to stop (the task becomes
