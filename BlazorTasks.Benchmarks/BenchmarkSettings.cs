@@ -25,7 +25,7 @@ internal sealed record BenchmarkSettings
 
     public int FanOutTasks => Quick ? 30 : 100;
 
-    public IReadOnlyList<int> MemoryStreams => Quick ? [500, 2_000] : [2_000, 10_000];
+    public IReadOnlyList<int> MemoryStreams => Quick ? [1_000] : [2_000, 10_000];
 
     public int MemoryHeartbeatSeconds => 2;
 
