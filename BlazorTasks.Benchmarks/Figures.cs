@@ -15,21 +15,29 @@ internal sealed class Figures(BenchmarkSettings settings, Wrk wrk, Report report
     public async Task CreationRateAsync(ServerProcess app, ServerProcess baseline, AppClient client)
     {
         Console.WriteLine($"Creation rate: {settings.CreationRounds} rounds of {settings.CreationSeconds} s, {settings.CreationConnections} connections…");
-        await wrk.PostTasksAsync(app.BaseAddress, client.Token, settings.CreationConnections, 2);
+        // Warm-up long enough for tiered compilation to reach its optimized code on both sides.
+        var warmUp = settings.Quick ? 3 : 5;
+        await wrk.PostTasksAsync(app.BaseAddress, client.Token, settings.CreationConnections, warmUp);
         await WaitForIdleAsync(client);
-        await wrk.PostTasksAsync(baseline.BaseAddress, null, settings.CreationConnections, 2);
+        await wrk.PostTasksAsync(baseline.BaseAddress, null, settings.CreationConnections, warmUp);
 
         var appRuns = new List<WrkResult>();
         var baselineRuns = new List<WrkResult>();
+        var appCpuPerTask = new List<double>();
+        var baselineCpuPerRequest = new List<double>();
         for (var round = 1; round <= settings.CreationRounds; round++)
         {
             await WaitForIdleAsync(client);
+            var appCpu = app.CpuTime();
             var appRun = await wrk.PostTasksAsync(app.BaseAddress, client.Token, settings.CreationConnections, settings.CreationSeconds);
-            await WaitForIdleAsync(client);
+            await WaitForIdleAsync(client); // Includes processing the tasks this round created.
+            appCpuPerTask.Add((app.CpuTime() - appCpu).TotalMicroseconds / appRun.Requests);
+            var baselineCpu = baseline.CpuTime();
             var baselineRun = await wrk.PostTasksAsync(baseline.BaseAddress, null, settings.CreationConnections, settings.CreationSeconds);
+            baselineCpuPerRequest.Add((baseline.CpuTime() - baselineCpu).TotalMicroseconds / baselineRun.Requests);
             appRuns.Add(appRun);
             baselineRuns.Add(baselineRun);
-            Console.WriteLine($"  round {round}: app {appRun.RequestsPerSecond:#,0}/s p99 {appRun.P99Ms:0.0} ms non-202 {appRun.Non202}; baseline {baselineRun.RequestsPerSecond:#,0}/s p99 {baselineRun.P99Ms:0.0} ms");
+            Console.WriteLine($"  round {round}: app {appRun.RequestsPerSecond:#,0}/s p99 {appRun.P99Ms:0.0} ms non-202 {appRun.Non202}, {appCpuPerTask[^1]:0} µs CPU per task; baseline {baselineRun.RequestsPerSecond:#,0}/s p99 {baselineRun.P99Ms:0.0} ms, {baselineCpuPerRequest[^1]:0} µs CPU per request");
         }
 
         var appRps = Stats.Median(appRuns.Select(r => r.RequestsPerSecond).ToList());
@@ -51,7 +59,10 @@ internal sealed class Figures(BenchmarkSettings settings, Wrk wrk, Report report
                 ["ratio"] = ratio,
                 ["p99Ms"] = p99,
                 ["non202"] = non202,
+                ["appCpuMicrosecondsPerTask"] = Stats.Median(appCpuPerTask),
+                ["baselineCpuMicrosecondsPerRequest"] = Stats.Median(baselineCpuPerRequest),
             },
+            Note = $"server CPU per request, which the machine's other load does not skew: app {Stats.Median(appCpuPerTask):0} µs per task created and processed, baseline {Stats.Median(baselineCpuPerRequest):0} µs per request.",
         });
     }
 
@@ -90,6 +101,8 @@ internal sealed class Figures(BenchmarkSettings settings, Wrk wrk, Report report
         }, CancellationToken.None);
         await stream.Connected.WaitAsync(TimeSpan.FromSeconds(10));
 
+        var appCpuBefore = app.CpuTime();
+        var selfCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var start = Stopwatch.GetTimestamp();
         var run = await wrk.PostTasksAsync(app.BaseAddress, client.Token, settings.CreationConnections, 120, count, () => created.Count >= count);
         var submitted = Stopwatch.GetElapsedTime(start);
@@ -101,13 +114,15 @@ internal sealed class Figures(BenchmarkSettings settings, Wrk wrk, Report report
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start, Volatile.Read(ref lastCompleted));
+        var appCpu = app.CpuTime() - appCpuBefore;
+        var selfCpu = Process.GetCurrentProcess().TotalProcessorTime - selfCpuBefore;
         await Task.Delay(1000); // Anything arriving now would be a duplicate completion.
         var duplicates = completions.Values.Count(n => n > 1);
         var missing = created.Keys.Count(id => !completions.ContainsKey(id));
         var completedInDb = await client.CountTasksAsync("completed");
         var rate = total / elapsed.TotalSeconds;
         var exactlyOnce = duplicates == 0 && missing == 0 && created.Count == total && completions.Count == total && notCompleted == 0 && run.Non202 == 0;
-        Console.WriteLine($"  {total:#,0} tasks in {elapsed.TotalSeconds:0.00} s (posted in {submitted.TotalSeconds:0.00} s): {rate:#,0} tasks/s; duplicates {duplicates}, missing {missing}");
+        Console.WriteLine($"  {total:#,0} tasks in {elapsed.TotalSeconds:0.00} s (posted in {submitted.TotalSeconds:0.00} s): {rate:#,0} tasks/s; duplicates {duplicates}, missing {missing}; CPU: app {appCpu.TotalSeconds:0.0} s, benchmark {selfCpu.TotalSeconds:0.0} s");
         report.Figures.Add(new FigureResult(
             "processing throughput",
             $"**{Stats.N(rate)} tasks/s** ({Stats.N(total)} tasks, {(exactlyOnce ? "each completed exactly once" : "NOT exactly once")})",
@@ -128,6 +143,8 @@ internal sealed class Figures(BenchmarkSettings settings, Wrk wrk, Report report
                 ["completedInDatabase"] = completedInDb,
                 ["non202"] = run.Non202,
                 ["postRequestsPerSecond"] = run.RequestsPerSecond,
+                ["appCpuSeconds"] = appCpu.TotalSeconds,
+                ["benchmarkCpuSeconds"] = selfCpu.TotalSeconds,
             },
         });
     }
@@ -335,7 +352,8 @@ internal sealed class Figures(BenchmarkSettings settings, Wrk wrk, Report report
         await app.DisposeAsync();
 
         await using var baseline = await ServerProcess.StartBaselineAsync();
-        var baselineMeasure = await HoldStreamsAsync(baseline, null, count, heartbeat);
+        // The baseline gets the very same requests (bearer header included), so both hold the same bytes of headers.
+        var baselineMeasure = await HoldStreamsAsync(baseline, client.Token, count, heartbeat);
 
         var ratio = appMeasure.BytesPerStream / baselineMeasure.BytesPerStream;
         var allHeartbeats = appMeasure.WithHeartbeat == count;
