@@ -5,7 +5,6 @@ using BlazorTasks.Core.Tasks;
 using BlazorTasks.Web.Auth;
 using BlazorTasks.Web.Tasks;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace BlazorTasks.Web.Events;
 
@@ -116,7 +115,7 @@ public sealed class EventStreamResult(EventFilter filter, long? after, bool endA
     {
         var hub = context.RequestServices.GetRequiredService<TaskEventHub>();
         var log = context.RequestServices.GetRequiredService<TaskEventLog>();
-        var heartbeat = TimeSpan.FromSeconds(Math.Max(0.05, context.RequestServices.GetRequiredService<IOptions<EventOptions>>().Value.HeartbeatSeconds));
+        var heartbeat = context.RequestServices.GetRequiredService<HeartbeatClock>();
         var cancellationToken = context.RequestAborted;
 
         var response = context.Response;
@@ -200,17 +199,17 @@ public sealed class EventStreamResult(EventFilter filter, long? after, bool endA
     }
 
     private async Task<(long LastId, bool Finished)> StreamLiveAsync(
-        EventSubscription subscription, SseWriter writer, long lastId, TimeSpan heartbeat, CancellationToken cancellationToken)
+        EventSubscription subscription, SseWriter writer, long lastId, HeartbeatClock heartbeat, CancellationToken cancellationToken)
     {
         var reader = subscription.Reader;
         Task<bool>? waitForEvent = null;
         while (true)
         {
-            // One outstanding wait at a time; a heartbeat is written whenever it stays idle that long.
+            // One outstanding wait at a time; a heartbeat is written at each tick of the shared clock.
             waitForEvent ??= reader.WaitToReadAsync(cancellationToken).AsTask();
             if (!waitForEvent.IsCompleted)
             {
-                var completed = await Task.WhenAny(waitForEvent, Task.Delay(heartbeat, cancellationToken));
+                var completed = await Task.WhenAny(waitForEvent, heartbeat.NextBeat);
                 if (completed != waitForEvent)
                 {
                     cancellationToken.ThrowIfCancellationRequested();

@@ -25,6 +25,7 @@ public static class TaskProcessingSetup
         services.AddOptions<TaskApiOptions>().BindConfiguration(TaskApiOptions.Section)
             .Validate(o => o.MaxRequestBodyBytes > 0, "Limits:MaxRequestBodyBytes must be positive.")
             .ValidateOnStart();
+        services.AddSingleton<Events.HeartbeatClock>();
         services.AddSelfWebhookClient();
         return builder;
     }
