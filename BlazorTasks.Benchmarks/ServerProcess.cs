@@ -41,6 +41,12 @@ internal sealed class ServerProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
+
+            // The per-user limits stop one account from flooding the server; the benchmark is that one
+            // account on purpose, so they are raised out of the way (their checks still run).
+            ["Limits__TaskCreatesPerMinute"] = "100000000",
+            ["Limits__MaxPendingTasksPerUser"] = "100000000",
+            ["Limits__MaxEventStreamsPerUser"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
