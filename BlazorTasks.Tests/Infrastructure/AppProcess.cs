@@ -6,11 +6,12 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-namespace BlazorTasks.Tests.Recovery;
+namespace BlazorTasks.Tests.Infrastructure;
 
 /// <summary>
-/// The real web app as a separate process (the build output of BlazorTasks.Web), on a loopback port,
-/// with its data in a given folder. Disposing kills the whole process tree.
+/// The real web app as a separate process (the build output of BlazorTasks.Web, run as
+/// <c>dotnet BlazorTasks.Web.dll --urls …</c>) on a loopback port. The crash-recovery tests and the
+/// browser tests both start the app through here. Disposing kills the whole process tree.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
@@ -44,31 +45,47 @@ public sealed class AppProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>BlazorTasks.Web.dll of the same configuration as this test assembly.</summary>
-    public static string WebAssemblyPath()
+    /// <summary>The BlazorTasks.Web project folder (the content root that serves its static web assets).</summary>
+    public static string WebProjectDirectory()
     {
-        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = testOutput.Name; // net10.0
-        var configuration = testOutput.Parent!.Name; // Debug or Release
-        for (var directory = testOutput; directory is not null; directory = directory.Parent)
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "BlazorTasks.sln")))
             {
-                var dll = Path.Combine(directory.FullName, "BlazorTasks.Web", "bin", configuration, framework, "BlazorTasks.Web.dll");
-                return File.Exists(dll) ? dll : throw new FileNotFoundException("Build BlazorTasks.Web first.", dll);
+                return Path.Combine(directory.FullName, "BlazorTasks.Web");
             }
         }
 
         throw new DirectoryNotFoundException($"No BlazorTasks.sln above {AppContext.BaseDirectory}.");
     }
 
-    public static async Task<AppProcess> StartAsync(int port, IReadOnlyDictionary<string, string> environment)
+    /// <summary>BlazorTasks.Web.dll of the same configuration as this test assembly.</summary>
+    public static string WebAssemblyPath()
+    {
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testOutput.Name; // net10.0
+        var configuration = testOutput.Parent!.Name; // Debug or Release
+        var dll = Path.Combine(WebProjectDirectory(), "bin", configuration, framework, "BlazorTasks.Web.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build BlazorTasks.Web ({configuration}) first.", dll);
+    }
+
+    /// <summary>
+    /// Starts the app and waits until <c>/health/ready</c> answers. By default it runs in Production from
+    /// its build output; the browser tests run it in Development from the project folder, where the static
+    /// web assets of referenced packages (MudBlazor) are served from the build output.
+    /// </summary>
+    public static async Task<AppProcess> StartAsync(
+        int port,
+        IReadOnlyDictionary<string, string> environment,
+        string environmentName = "Production",
+        string? workingDirectory = null,
+        TimeSpan? readyTimeout = null)
     {
         var dll = WebAssemblyPath();
         var url = $"http://127.0.0.1:{port}";
         var startInfo = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -76,7 +93,7 @@ public sealed class AppProcess : IAsyncDisposable
         startInfo.ArgumentList.Add(dll);
         startInfo.ArgumentList.Add("--urls");
         startInfo.ArgumentList.Add(url);
-        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = environmentName;
         startInfo.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";
         foreach (var (key, value) in environment)
         {
@@ -91,7 +108,7 @@ public sealed class AppProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await app.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+            await app.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(60));
         }
         catch
         {
