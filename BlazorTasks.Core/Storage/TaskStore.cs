@@ -57,17 +57,16 @@ public static class TaskStore
         var command = context.Command(
             "UPDATE Tasks SET Status = 'processing', StartedAt = @now, LeaseOwner = @owner, LeaseExpiresAt = @until, " +
             "ProgressPercent = NULL, ProgressMessage = NULL " +
-            "WHERE Id = @id AND Status = 'pending' AND (NotBefore IS NULL OR NotBefore <= @now)");
+            "WHERE Id = @id AND Status = 'pending' AND (NotBefore IS NULL OR NotBefore <= @now) RETURNING " + Columns);
         command.Parameters.AddWithValue("@id", taskId);
         command.Parameters.AddWithValue("@now", now.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("@owner", leaseOwner);
         command.Parameters.AddWithValue("@until", (now + lease).ToUnixTimeMilliseconds());
-        if (command.ExecuteNonQuery() == 0)
+        if (UpdateReturning(command) is not { } task)
         {
             return null;
         }
 
-        var task = Load(context, taskId)!;
         Emit(context, task, TaskEventNames.Processing);
         return task;
     }
@@ -176,16 +175,16 @@ public static class TaskStore
     public static bool ReportProgress(WriteContext context, Guid taskId, TaskProgress progress)
     {
         var command = context.Command(
-            "UPDATE Tasks SET ProgressPercent = @percent, ProgressMessage = @message WHERE Id = @id AND Status = 'processing'");
+            "UPDATE Tasks SET ProgressPercent = @percent, ProgressMessage = @message WHERE Id = @id AND Status = 'processing' RETURNING " + Columns);
         command.Parameters.AddWithValue("@id", taskId);
         command.Parameters.AddWithValue("@percent", progress.Percent);
         command.Parameters.AddWithValue("@message", (object?)progress.Message ?? DBNull.Value);
-        if (command.ExecuteNonQuery() == 0)
+        if (UpdateReturning(command) is not { } task)
         {
             return false;
         }
 
-        Emit(context, Load(context, taskId)!, TaskEventNames.Progress);
+        Emit(context, task, TaskEventNames.Progress);
         return true;
     }
 
@@ -203,17 +202,17 @@ public static class TaskStore
 
         var command = context.Command(
             "UPDATE Tasks SET Status = 'pending', Attempt = Attempt + 1, NotBefore = @notBefore, LeaseOwner = NULL, LeaseExpiresAt = NULL, " +
-            "ProgressPercent = NULL, ProgressMessage = @message WHERE Id = @id AND Status = 'processing' AND Attempt = @attempt");
+            "ProgressPercent = NULL, ProgressMessage = @message WHERE Id = @id AND Status = 'processing' AND Attempt = @attempt RETURNING " + Columns);
         command.Parameters.AddWithValue("@id", task.Id);
         command.Parameters.AddWithValue("@attempt", task.Attempt);
         command.Parameters.AddWithValue("@notBefore", notBefore.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("@message", Truncate($"attempt {task.Attempt} failed: {error}", 500));
-        if (command.ExecuteNonQuery() == 0)
+        if (UpdateReturning(command) is not { } requeued)
         {
             return task.Status;
         }
 
-        Emit(context, Load(context, task.Id)!, TaskEventNames.Progress, error);
+        Emit(context, requeued, TaskEventNames.Progress, error);
         return TaskState.Pending;
     }
 
@@ -288,15 +287,15 @@ public static class TaskStore
         var command = context.Command(
             "UPDATE Tasks SET Status = 'pending', StartedAt = NULL, LeaseOwner = NULL, LeaseExpiresAt = NULL, " +
             "ProgressPercent = NULL, ProgressMessage = 'waiting for the server to restart' " +
-            "WHERE Id = @id AND Status = 'processing' AND LeaseOwner = @owner");
+            "WHERE Id = @id AND Status = 'processing' AND LeaseOwner = @owner RETURNING " + Columns);
         command.Parameters.AddWithValue("@id", taskId);
         command.Parameters.AddWithValue("@owner", leaseOwner);
-        if (command.ExecuteNonQuery() == 0)
+        if (UpdateReturning(command) is not { } released)
         {
             return false;
         }
 
-        Emit(context, Load(context, taskId)!, TaskEventNames.Progress);
+        Emit(context, released, TaskEventNames.Progress);
         return true;
     }
 
@@ -393,6 +392,13 @@ public static class TaskStore
         }
 
         return tasks;
+    }
+
+    /// <summary>Runs an <c>UPDATE … RETURNING</c> of one task: the row as updated, or null when nothing matched.</summary>
+    private static TaskRecord? UpdateReturning(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
     }
 
     private static TaskRecord Read(SqliteDataReader r) => new()
