@@ -38,6 +38,8 @@ public sealed class CallbackDispatcher(
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Guid, byte> _delivering = new();
     private readonly SemaphoreSlim _concurrency = new(16);
+    private readonly Lock _wakeGate = new();
+    private DateTimeOffset? _nextWake;
 
     /// <summary>Asks for a look at due deliveries now.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
@@ -120,6 +122,25 @@ public sealed class CallbackDispatcher(
 
             await _concurrency.WaitAsync(stoppingToken);
             _ = DeliverGuardedAsync(task, stoppingToken);
+        }
+
+        if (due.Count == BatchSize)
+        {
+            Wake(); // More are due: look again after this batch instead of at the next interval.
+        }
+        else
+        {
+            // Deliveries that fall due later (retries recorded before a restart) get a wake-up at that
+            // moment, so the periodic scan is only a safety net and an idle server stays quiet.
+            var next = await db.Tasks.AsNoTracking()
+                .Where(t => t.CallbackStatus == CallbackStatuses.Pending && t.CallbackNextAttemptAt > now)
+                .OrderBy(t => t.CallbackNextAttemptAt)
+                .Select(t => t.CallbackNextAttemptAt)
+                .FirstOrDefaultAsync(stoppingToken);
+            if (next is { } dueAt)
+            {
+                ScheduleWake(dueAt, stoppingToken);
+            }
         }
     }
 
@@ -233,7 +254,7 @@ public sealed class CallbackDispatcher(
 
         if (next is { } retryAt)
         {
-            _ = WakeAtAsync(retryAt, stoppingToken);
+            ScheduleWake(retryAt, stoppingToken);
         }
     }
 
@@ -244,6 +265,22 @@ public sealed class CallbackDispatcher(
         return TimeSpan.FromSeconds(ceiling * (0.75 + Random.Shared.NextDouble() * 0.5));
     }
 
+    /// <summary>Wakes the dispatcher at <paramref name="at"/>, unless an earlier wake-up is already set.</summary>
+    private void ScheduleWake(DateTimeOffset at, CancellationToken stoppingToken)
+    {
+        lock (_wakeGate)
+        {
+            if (_nextWake is { } scheduled && scheduled <= at && scheduled > time.GetUtcNow())
+            {
+                return;
+            }
+
+            _nextWake = at;
+        }
+
+        _ = WakeAtAsync(at, stoppingToken);
+    }
+
     private async Task WakeAtAsync(DateTimeOffset at, CancellationToken stoppingToken)
     {
         try
@@ -252,6 +289,14 @@ public sealed class CallbackDispatcher(
             if (delay > TimeSpan.Zero)
             {
                 await Task.Delay(delay, time, stoppingToken);
+            }
+
+            lock (_wakeGate)
+            {
+                if (_nextWake == at)
+                {
+                    _nextWake = null;
+                }
             }
 
             Wake();

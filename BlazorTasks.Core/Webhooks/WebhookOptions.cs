@@ -19,8 +19,11 @@ public sealed class WebhookOptions
     /// <summary>How long one callback delivery may take before it counts as failed.</summary>
     public double CallbackTimeoutSeconds { get; set; } = 10;
 
-    /// <summary>How often due callback deliveries are looked for besides the wake-ups from terminal events.</summary>
-    public double CallbackPollSeconds { get; set; } = 2;
+    /// <summary>
+    /// How often due callback deliveries are looked for besides the wake-ups: a terminal event, and a
+    /// timer set for the next delivery that falls due. Only a safety net, so an idle server stays quiet.
+    /// </summary>
+    public double CallbackPollSeconds { get; set; } = 60;
 
     /// <summary>Body limit of the inbound webhook.</summary>
     public long MaxBodyBytes { get; set; } = 262_144;
