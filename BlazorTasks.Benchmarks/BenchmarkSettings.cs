@@ -31,6 +31,9 @@ internal sealed record BenchmarkSettings
 
     public int IdleSeconds => Quick ? 10 : 30;
 
+    /// <summary>Idle windows measured back to back at most, until two in a row agree (the server settled).</summary>
+    public int IdleWindows => Quick ? 3 : 4;
+
     public int IdleStreams => 100;
 
     public bool Runs(string figure) => Only.Count == 0 || Only.Contains(figure);

@@ -153,6 +153,9 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>User + system CPU time of the process so far (utime + stime of /proc/&lt;pid&gt;/stat).</summary>
+    /// <summary>How long the server process has been running.</summary>
+    public TimeSpan Uptime => DateTime.Now - _process.StartTime;
+
     public TimeSpan CpuTime()
     {
         var stat = File.ReadAllText($"/proc/{Pid}/stat");
