@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Claims;
-using System.Threading.RateLimiting;
 using BlazorTasks.Core.Storage;
 using BlazorTasks.Core.Tasks;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -28,40 +26,9 @@ public sealed class LimitOptions
 
 public static class TaskLimits
 {
-    public const string TaskCreatePolicy = "task-creates";
-
-    /// <summary>The built-in rate limiter, partitioned per user, answering 429 problem+json with Retry-After.</summary>
-    public static IServiceCollection AddTaskRateLimits(this IServiceCollection services)
-    {
-        services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.OnRejected = async (context, cancellationToken) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
-                var limit = context.HttpContext.RequestServices.GetRequiredService<IOptions<LimitOptions>>().Value.TaskCreatesPerMinute;
-                await TooManyRequests(
-                        context.HttpContext,
-                        retryAfter,
-                        "Too many task creations",
-                        $"You may create at most {limit} tasks per minute.")
-                    .ExecuteAsync(context.HttpContext);
-            };
-            options.AddPolicy(TaskCreatePolicy, context =>
-            {
-                var limit = context.RequestServices.GetRequiredService<IOptions<LimitOptions>>().Value.TaskCreatesPerMinute;
-                var partition = context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "ip:" + context.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = Math.Max(1, limit),
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
-        });
-        return services;
-    }
+    /// <summary>The per-user creation rate limit; endpoints opt in with <see cref="TaskCreateRateLimitFilter"/>.</summary>
+    public static IServiceCollection AddTaskRateLimits(this IServiceCollection services) =>
+        services.AddSingleton<TaskCreateRateLimit>();
 
     /// <summary>429 problem+json with a Retry-After header (whole seconds, at least 1).</summary>
     public static ProblemHttpResult TooManyRequests(HttpContext context, TimeSpan retryAfter, string title, string detail)

@@ -37,13 +37,13 @@ public static class TasksApi
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks").RequireAuthorization();
 
         tasks.MapPost("/", CreateAsync)
-            .RequireRateLimiting(TaskLimits.TaskCreatePolicy)
+            .AddEndpointFilter<TaskCreateRateLimitFilter>()
             .Accepts<CreateTaskRequest>("application/json")
             .WithSummary("Create a task; answers 202 once its pending row is committed.");
         tasks.MapGet("/", ListAsync).WithSummary("The caller's tasks, newest first.");
         tasks.MapGet("/{taskId}", GetAsync).WithSummary("One task, with its result once finished.");
         tasks.MapPost("/{taskId}/cancel", CancelAsync).WithSummary("Cancel a pending or processing task.");
-        tasks.MapPost("/{taskId}/retry", RetryAsync).RequireRateLimiting(TaskLimits.TaskCreatePolicy).WithSummary("Run a failed or canceled task again, as a new task.");
+        tasks.MapPost("/{taskId}/retry", RetryAsync).AddEndpointFilter<TaskCreateRateLimitFilter>().WithSummary("Run a failed or canceled task again, as a new task.");
 
         app.MapGet("/api/task-types", ListTypes).WithTags("Tasks").RequireAuthorization()
             .WithSummary("The task types this server runs, with their payload fields.");
