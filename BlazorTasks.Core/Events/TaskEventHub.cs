@@ -7,15 +7,61 @@ namespace BlazorTasks.Core.Events;
 /// has its own bounded buffer: publishing never waits, so a slow subscriber cannot stall the writer or
 /// anyone else. A subscriber whose buffer fills is cut off (<see cref="EventSubscription.Overflowed"/>)
 /// and is expected to catch up from the event log, then subscribe again.
+/// <para>
+/// Event streams attach as <see cref="EventSink"/>s instead: they are split into one partition per core,
+/// and each batch is handed to the partitions' own thread-pool work items, which call every sink in turn.
+/// The committing writer only queues the batch, and no per-subscriber loop is woken.
+/// </para>
 /// </summary>
 public sealed class TaskEventHub
 {
     public const int DefaultBufferSize = 1024;
 
     private readonly Lock _gate = new();
+    private readonly SinkPartition[] _partitions;
     private EventSubscription[] _subscribers = [];
+    private int _nextPartition;
 
-    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+    public TaskEventHub()
+        : this(Environment.ProcessorCount)
+    {
+    }
+
+    public TaskEventHub(int partitions)
+    {
+        _partitions = new SinkPartition[Math.Max(1, partitions)];
+        for (var i = 0; i < _partitions.Length; i++)
+        {
+            _partitions[i] = new SinkPartition();
+        }
+    }
+
+    /// <summary>Buffered subscriptions plus attached sinks.</summary>
+    public int SubscriberCount => Volatile.Read(ref _subscribers).Length + SinkCount;
+
+    public int SinkCount => _partitions.Sum(p => p.Count);
+
+    /// <summary>Starts delivering to <paramref name="sink"/>: every batch published after this returns reaches it.</summary>
+    public void Attach(EventSink sink)
+    {
+        var partition = _partitions[(int)((uint)Interlocked.Increment(ref _nextPartition) % (uint)_partitions.Length)];
+        partition.Add(sink);
+    }
+
+    /// <summary>Stops delivering to <paramref name="sink"/> (a delivery already under way may still reach it).</summary>
+    public void Detach(EventSink sink) => sink.Partition?.Remove(sink);
+
+    /// <summary>Calls <see cref="EventSink.OnHeartbeat"/> on every sink, in order with the batches.</summary>
+    public void Heartbeat()
+    {
+        foreach (var partition in _partitions)
+        {
+            if (partition.Count > 0)
+            {
+                partition.Post(SinkPartition.HeartbeatItem);
+            }
+        }
+    }
 
     public EventSubscription Subscribe(EventFilter filter, int bufferSize = DefaultBufferSize)
     {
@@ -44,6 +90,17 @@ public sealed class TaskEventHub
                 {
                     break;
                 }
+            }
+        }
+
+        EventBatch? batch = null;
+        foreach (var partition in _partitions)
+        {
+            if (partition.Count > 0)
+            {
+                // The caller may reuse its list once this returns; sinks are called later.
+                batch ??= new EventBatch([.. events]);
+                partition.Post(batch);
             }
         }
     }

@@ -11,6 +11,15 @@ namespace BlazorTasks.Web.Events;
 /// </summary>
 internal sealed class SseWriter(HttpResponse response)
 {
+    /// <summary>A heartbeat comment.</summary>
+    public static readonly byte[] Ping = Encoding.UTF8.GetBytes(": ping\n\n");
+
+    /// <summary>An event's whole frame (<c>id:</c>, <c>event:</c>, <c>data:</c>) as UTF-8.</summary>
+    public static byte[] EncodeEvent(TaskEvent taskEvent) =>
+        Encoding.UTF8.GetBytes(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"id: {taskEvent.Id}\nevent: {taskEvent.Name}\ndata: {taskEvent.DataJson}\n\n"));
+
     public Task WritePreambleAsync(CancellationToken cancellationToken)
     {
         Write("retry: 3000\n: connected\n\n");

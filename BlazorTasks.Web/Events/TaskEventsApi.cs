@@ -104,7 +104,11 @@ public static class TaskEventsApi
     }
 }
 
-/// <summary>Writes a <c>text/event-stream</c> response until the client leaves (or the task ends).</summary>
+/// <summary>
+/// Writes a <c>text/event-stream</c> response until the client leaves (or the task ends). Live events and
+/// heartbeats are written by the hub's partitions through an <see cref="SseSink"/>; this only writes the
+/// preamble and what the event log holds, and steps in when the sink needs it.
+/// </summary>
 public sealed class EventStreamResult(EventFilter filter, long? after, bool endAfterTerminal) : IResult
 {
     private const int BacklogPage = 500;
@@ -113,9 +117,10 @@ public sealed class EventStreamResult(EventFilter filter, long? after, bool endA
 
     public async Task ExecuteAsync(HttpContext context)
     {
-        var hub = context.RequestServices.GetRequiredService<TaskEventHub>();
-        var log = context.RequestServices.GetRequiredService<TaskEventLog>();
-        var heartbeat = context.RequestServices.GetRequiredService<HeartbeatClock>();
+        var services = context.RequestServices;
+        var hub = services.GetRequiredService<TaskEventHub>();
+        var log = services.GetRequiredService<TaskEventLog>();
+        _ = services.GetRequiredService<HeartbeatClock>(); // Started by the first stream.
         var cancellationToken = context.RequestAborted;
 
         var response = context.Response;
@@ -141,27 +146,40 @@ public sealed class EventStreamResult(EventFilter filter, long? after, bool endA
             }
 
             var lastId = after ?? 0;
+            var body = response.BodyWriter;
             while (!cancellationToken.IsCancellationRequested)
             {
-                // Subscribe before reading the log, so nothing committed in between is missed;
-                // events seen in both are dropped by id.
-                using var subscription = hub.Subscribe(filter);
-                if (after is not null)
+                // Attach before reading the log, so nothing committed in between is missed; events seen
+                // in both are dropped by id.
+                var sink = new SseSink(filter, body, endAfterTerminal, lastId, TaskEventHub.DefaultBufferSize);
+                hub.Attach(sink);
+                SseSink.End end;
+                try
                 {
-                    var (caughtUp, ended) = await CatchUpAsync(log, writer, lastId, cancellationToken);
-                    lastId = caughtUp;
-                    if (ended)
+                    if (after is not null)
                     {
-                        return;
+                        var (caughtUp, ended) = await CatchUpAsync(log, writer, lastId, cancellationToken);
+                        if (ended)
+                        {
+                            return;
+                        }
+
+                        sink.CaughtUp(caughtUp);
                     }
+
+                    after ??= lastId;
+                    end = await sink.RunAsync(cancellationToken);
+                }
+                finally
+                {
+                    hub.Detach(sink);
+                    sink.Close();
                 }
 
-                after ??= lastId;
-                var (liveLast, finished) = await StreamLiveAsync(subscription, writer, lastId, heartbeat, cancellationToken);
-                lastId = liveLast;
-                if (finished || !subscription.Overflowed)
+                lastId = sink.LastId;
+                if (end != SseSink.End.Overflowed)
                 {
-                    return;
+                    return; // Ended after the task's terminal event, or the client went away.
                 }
             }
         }
@@ -195,54 +213,6 @@ public sealed class EventStreamResult(EventFilter filter, long? after, bool endA
             {
                 return (lastId, false);
             }
-        }
-    }
-
-    private async Task<(long LastId, bool Finished)> StreamLiveAsync(
-        EventSubscription subscription, SseWriter writer, long lastId, HeartbeatClock heartbeat, CancellationToken cancellationToken)
-    {
-        var reader = subscription.Reader;
-        Task<bool>? waitForEvent = null;
-        while (true)
-        {
-            // One outstanding wait at a time; a heartbeat is written at each tick of the shared clock.
-            waitForEvent ??= reader.WaitToReadAsync(cancellationToken).AsTask();
-            if (!waitForEvent.IsCompleted)
-            {
-                var completed = await Task.WhenAny(waitForEvent, heartbeat.NextBeat);
-                if (completed != waitForEvent)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    writer.WriteComment("ping");
-                    await writer.FlushAsync(cancellationToken);
-                    continue;
-                }
-            }
-
-            var hasEvents = await waitForEvent;
-            waitForEvent = null;
-            if (!hasEvents)
-            {
-                return (lastId, false); // Cut off (overflow) or hub gone: the caller catches up from the log.
-            }
-
-            while (reader.TryRead(out var taskEvent))
-            {
-                if (taskEvent.Id <= lastId)
-                {
-                    continue;
-                }
-
-                writer.WriteEvent(taskEvent);
-                lastId = taskEvent.Id;
-                if (endAfterTerminal && taskEvent.Data.Status.IsTerminal())
-                {
-                    await writer.FlushAsync(cancellationToken);
-                    return (lastId, true);
-                }
-            }
-
-            await writer.FlushAsync(cancellationToken);
         }
     }
 }
