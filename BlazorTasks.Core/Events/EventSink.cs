@@ -17,6 +17,9 @@ public abstract class EventSink(EventFilter filter)
 
     internal int Slot { get; set; } = -1;
 
+    /// <summary>Which slice of the heartbeat period this sink's heartbeat falls in (see <see cref="TaskEventHub.Heartbeat(int)"/>).</summary>
+    internal int Phase { get; set; }
+
     /// <summary>One committed batch, in id order; the sink picks the events matching its filter.</summary>
     protected abstract void OnEvents(EventBatch batch);
 
@@ -65,7 +68,10 @@ public sealed class EventBatch
 /// </summary>
 internal sealed class SinkPartition : IThreadPoolWorkItem
 {
-    internal static readonly object HeartbeatItem = new();
+    /// <summary>Heartbeat work items: one per slice of the period, and one for every sink.</summary>
+    internal static readonly HeartbeatItem[] Heartbeats = [.. Enumerable.Range(0, TaskEventHub.HeartbeatSlices).Select(i => new HeartbeatItem(i))];
+
+    internal static readonly HeartbeatItem EveryHeartbeat = new(-1);
 
     private readonly Lock _gate = new();
     private readonly List<EventSink> _sinks = [];
@@ -110,7 +116,7 @@ internal sealed class SinkPartition : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Queues a batch (<see cref="EventBatch"/>) or <see cref="HeartbeatItem"/> for every sink of this partition.</summary>
+    /// <summary>Queues a batch (<see cref="EventBatch"/>) or a <see cref="HeartbeatItem"/> for the sinks of this partition.</summary>
     public void Post(object item)
     {
         _work.Enqueue(item);
@@ -127,6 +133,7 @@ internal sealed class SinkPartition : IThreadPoolWorkItem
             while (_work.TryDequeue(out var item))
             {
                 var batch = item as EventBatch;
+                var slice = (item as HeartbeatItem)?.Slice ?? -1;
                 foreach (var sink in Snapshot())
                 {
                     try
@@ -135,7 +142,7 @@ internal sealed class SinkPartition : IThreadPoolWorkItem
                         {
                             sink.Deliver(batch);
                         }
-                        else
+                        else if (slice < 0 || sink.Phase == slice)
                         {
                             sink.Beat();
                         }
@@ -170,3 +177,6 @@ internal sealed class SinkPartition : IThreadPoolWorkItem
         }
     }
 }
+
+/// <summary>A heartbeat for the sinks in one slice of the period (<see cref="Slice"/> -1: every sink).</summary>
+internal sealed record HeartbeatItem(int Slice);

@@ -17,10 +17,19 @@ public sealed class TaskEventHub
 {
     public const int DefaultBufferSize = 1024;
 
+    /// <summary>
+    /// How many slices the heartbeat period is cut into: each sink belongs to one, so a tick writes to a
+    /// sixteenth of the streams rather than to all of them at once. Every write holds a pooled buffer
+    /// until its socket send, so a heartbeat to every stream at the same instant makes the server's
+    /// memory pool grow by a buffer per stream.
+    /// </summary>
+    public const int HeartbeatSlices = 16;
+
     private readonly Lock _gate = new();
     private readonly SinkPartition[] _partitions;
     private EventSubscription[] _subscribers = [];
     private int _nextPartition;
+    private int _nextPhase;
 
     public TaskEventHub()
         : this(Environment.ProcessorCount)
@@ -45,6 +54,7 @@ public sealed class TaskEventHub
     public void Attach(EventSink sink)
     {
         var partition = _partitions[(int)((uint)Interlocked.Increment(ref _nextPartition) % (uint)_partitions.Length)];
+        sink.Phase = (int)((uint)Interlocked.Increment(ref _nextPhase) % HeartbeatSlices);
         partition.Add(sink);
     }
 
@@ -52,13 +62,22 @@ public sealed class TaskEventHub
     public void Detach(EventSink sink) => sink.Partition?.Remove(sink);
 
     /// <summary>Calls <see cref="EventSink.OnHeartbeat"/> on every sink, in order with the batches.</summary>
-    public void Heartbeat()
+    public void Heartbeat() => PostHeartbeat(SinkPartition.EveryHeartbeat);
+
+    /// <summary>
+    /// Calls <see cref="EventSink.OnHeartbeat"/> on the sinks of one slice of the heartbeat period
+    /// (<paramref name="slice"/> modulo <see cref="HeartbeatSlices"/>): a clock that calls this with
+    /// 0, 1, 2, … every period / <see cref="HeartbeatSlices"/> gives every sink one heartbeat per period.
+    /// </summary>
+    public void Heartbeat(int slice) => PostHeartbeat(SinkPartition.Heartbeats[(int)((uint)slice % HeartbeatSlices)]);
+
+    private void PostHeartbeat(HeartbeatItem item)
     {
         foreach (var partition in _partitions)
         {
             if (partition.Count > 0)
             {
-                partition.Post(SinkPartition.HeartbeatItem);
+                partition.Post(item);
             }
         }
     }

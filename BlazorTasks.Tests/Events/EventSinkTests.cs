@@ -46,6 +46,15 @@ public sealed class EventSinkTests
             }
         }
 
+        public async Task WaitForEventAsync(long id)
+        {
+            using var timeout = new CancellationTokenSource(Timeout);
+            while (!Ids.Contains(id))
+            {
+                await Task.Delay(5, timeout.Token);
+            }
+        }
+
         protected override void OnEvents(EventBatch batch)
         {
             HoldDelivery?.Wait(Timeout);
@@ -122,15 +131,50 @@ public sealed class EventSinkTests
         Assert.Equal([1, 2, 3], all.Ids);
     }
 
+    [Fact]
+    public async Task EachSliceOfTheHeartbeatReachesItsShareOfTheSinksAndAWholePeriodReachesEachOnce()
+    {
+        var hub = new TaskEventHub(partitions: 2);
+        var sinks = Enumerable.Range(0, 2 * TaskEventHub.HeartbeatSlices).Select(_ => new RecordingSink(EventFilter.All)).ToList();
+        sinks.ForEach(hub.Attach);
+
+        // Deliveries reach a sink in order: once it has event 1, it has every heartbeat posted before it.
+        hub.Heartbeat(5);
+        hub.Publish([Event(1)]);
+        foreach (var sink in sinks)
+        {
+            await sink.WaitForEventAsync(1);
+        }
+
+        Assert.Equal(2, sinks.Count(s => s.Heartbeats == 1));
+        Assert.Equal(sinks.Count - 2, sinks.Count(s => s.Heartbeats == 0));
+
+        // The other fifteen slices of the period (counting on past the slice count wraps around).
+        for (var slice = 6; slice < 5 + TaskEventHub.HeartbeatSlices; slice++)
+        {
+            hub.Heartbeat(slice);
+        }
+
+        hub.Publish([Event(2)]);
+        foreach (var sink in sinks)
+        {
+            await sink.WaitForEventAsync(2);
+        }
+
+        Assert.All(sinks, s => Assert.Equal(1, s.Heartbeats));
+    }
+
     /// <summary>A response body whose flushes can be held, like a client that stopped reading.</summary>
     private sealed class HeldPipeWriter : PipeWriter
     {
         private readonly Pipe _pipe = new(new PipeOptions(pauseWriterThreshold: 0));
         private TaskCompletionSource<FlushResult>? _held;
 
-        public bool Hold { get; set; }
+        public volatile bool Hold;
 
-        public string Written { get; private set; } = "";
+        public string Written => Volatile.Read(ref _written);
+
+        private string _written = "";
 
         public override void Advance(int bytes) => _pipe.Writer.Advance(bytes);
 
@@ -140,14 +184,16 @@ public sealed class EventSinkTests
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
+            // Decided before the bytes show, so a test that saw them knows whether this flush was held.
+            var hold = Hold;
             _pipe.Writer.FlushAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
             if (_pipe.Reader.TryRead(out var read))
             {
-                Written += Encoding.UTF8.GetString(read.Buffer);
+                Volatile.Write(ref _written, _written + Encoding.UTF8.GetString(read.Buffer));
                 _pipe.Reader.AdvanceTo(read.Buffer.End);
             }
 
-            if (!Hold)
+            if (!hold)
             {
                 return ValueTask.FromResult(new FlushResult(false, false));
             }
@@ -190,6 +236,8 @@ public sealed class EventSinkTests
         var body = new HeldPipeWriter();
         var sink = new SseSink(EventFilter.All, body, endAfterTerminal: false, lastId: 0, bufferSize: 5);
         hub.Attach(sink);
+        var witness = new RecordingSink(EventFilter.All); // Same partition, after the stream: once it has an event, so has the stream.
+        hub.Attach(witness);
         using var stop = new CancellationTokenSource();
         var run = sink.RunAsync(stop.Token);
 
@@ -203,6 +251,7 @@ public sealed class EventSinkTests
         hub.Publish([Event(4), Event(5)]);
         hub.Heartbeat();
         hub.Publish([Event(6)]);
+        await witness.WaitForEventAsync(6);
         body.Release();
         await UntilAsync(() => WrittenIds(body).Length == 6);
         Assert.Equal([1, 2, 3, 4, 5, 6], WrittenIds(body));
@@ -213,6 +262,7 @@ public sealed class EventSinkTests
         hub.Publish([Event(7)]);
         await UntilAsync(() => WrittenIds(body).Length == 7);
         hub.Publish([.. Enumerable.Range(8, 6).Select(i => Event(i))]);
+        await witness.WaitForEventAsync(13);
         body.Release();
         Assert.Equal(SseSink.End.Overflowed, await run.WaitAsync(Timeout, TestContext.Current.CancellationToken));
         Assert.Equal(7, sink.LastId);
