@@ -133,37 +133,32 @@ public sealed class EventStreamTracker(IOptions<LimitOptions> options)
 }
 
 /// <summary>
-/// Holds an SSE slot for the whole stream: the endpoint's result (the stream) is executed inside the
-/// filter, so the slot is released only when the stream ends.
+/// Holds an SSE slot for the whole stream: the slot is registered for disposal with the response, so it
+/// is released only when the stream (the response) has ended. The filter itself returns at once: an
+/// open stream keeps no frame of it alive.
 /// </summary>
 public sealed class EventStreamLimitFilter(EventStreamTracker tracker, IOptions<LimitOptions> options) : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var userId = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
         if (userId is null)
         {
-            return await next(context);
+            return next(context);
         }
 
-        using var slot = tracker.TryAcquire(userId);
+        var slot = tracker.TryAcquire(userId);
         if (slot is null)
         {
-            return TaskLimits.TooManyRequests(
+            return ValueTask.FromResult<object?>(TaskLimits.TooManyRequests(
                 http,
                 TimeSpan.FromSeconds(5),
                 "Too many event streams",
-                $"You may have at most {options.Value.MaxEventStreamsPerUser} event streams open at once; close one first.");
+                $"You may have at most {options.Value.MaxEventStreamsPerUser} event streams open at once; close one first."));
         }
 
-        var result = await next(context);
-        if (result is IResult stream)
-        {
-            await stream.ExecuteAsync(http);
-            return Results.Empty;
-        }
-
-        return result;
+        http.Response.RegisterForDispose(slot);
+        return next(context);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Threading.Tasks.Sources;
 using BlazorTasks.Core.Events;
 using BlazorTasks.Core.Tasks;
 
@@ -18,13 +19,14 @@ namespace BlazorTasks.Web.Events;
 /// never written by two threads at once, and never after <see cref="RunAsync"/> returned.
 /// </remarks>
 internal sealed class SseSink(EventFilter filter, PipeWriter body, bool endAfterTerminal, long lastId, int bufferSize)
-    : EventSink(filter)
+    : EventSink(filter), IValueTaskSource
 {
     private static readonly Func<TaskEvent, byte[]> Encode = SseWriter.EncodeEvent;
 
     private readonly Lock _gate = new();
     private Queue<TaskEvent>? _pending;
-    private TaskCompletionSource? _wake;
+    private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = true };
+    private bool _waiting;
     private Task<FlushResult>? _flushing;
     private long _lastId = lastId;
     private bool _live;
@@ -75,7 +77,7 @@ internal sealed class SseSink(EventFilter filter, PipeWriter body, bool endAfter
         using var registration = cancellationToken.UnsafeRegister(static state => ((SseSink)state!).Close(), this);
         while (true)
         {
-            Task? wait = null;
+            ValueTask wait = default;
             Task<FlushResult>? flushing;
             TaskEvent[]? backlog = null;
             lock (_gate)
@@ -106,8 +108,10 @@ internal sealed class SseSink(EventFilter filter, PipeWriter body, bool endAfter
                     }
                     else
                     {
-                        _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        wait = _wake.Task;
+                        // One reusable wait per stream: woken by the hub's partition or by Close.
+                        _wake.Reset();
+                        wait = new ValueTask(this, _wake.Version);
+                        _waiting = true;
                         _live = true;
                     }
                 }
@@ -125,7 +129,7 @@ internal sealed class SseSink(EventFilter filter, PipeWriter body, bool endAfter
                 }
                 else
                 {
-                    await wait!;
+                    await wait;
                 }
             }
             catch (Exception exception) when (exception is OperationCanceledException or IOException or InvalidOperationException)
@@ -321,8 +325,17 @@ internal sealed class SseSink(EventFilter filter, PipeWriter body, bool endAfter
     private void Wake()
     {
         _live = false;
-        var wake = _wake;
-        _wake = null;
-        wake?.TrySetResult();
+        if (_waiting)
+        {
+            _waiting = false;
+            _wake.SetResult(true);
+        }
     }
+
+    void IValueTaskSource.GetResult(short token) => _wake.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _wake.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wake.OnCompleted(continuation, state, token, flags);
 }
