@@ -1,10 +1,12 @@
 using BlazorTasks.Web.Components.Account;
 using BlazorTasks.Web.Data;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BlazorTasks.Web.Auth;
 
@@ -42,6 +44,9 @@ public static class AuthSetup
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddBearerToken(IdentityConstants.BearerScheme)
             .AddIdentityCookies();
+
+        // After the bearer scheme's own setup, so it wraps the protector that scheme created.
+        services.AddSingleton<IPostConfigureOptions<BearerTokenOptions>, BearerTokenCacheSetup>();
 
         services.ConfigureApplicationCookie(options =>
         {
