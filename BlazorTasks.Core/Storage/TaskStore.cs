@@ -74,6 +74,11 @@ public static class TaskStore
     /// <summary>The one completion path: workers and webhooks both come through here.</summary>
     public static ApplyResult Apply(WriteContext context, TaskOutcome outcome)
     {
+        if (outcome is { LeaseOwner: not null, WebhookId: null } && outcome.Status.IsTerminal() && TryFinishLeased(context, outcome) is { } finished)
+        {
+            return finished;
+        }
+
         var task = Load(context, outcome.TaskId);
         if (task is null)
         {
@@ -168,6 +173,57 @@ public static class TaskStore
 
         RecordWebhookReceipt(context, outcome.WebhookId, task.Id);
         Emit(context, task, eventName, error);
+        return new ApplyResult(ApplyStatus.Applied, task.Status);
+    }
+
+    /// <summary>
+    /// A worker's outcome for the task whose lease it still holds: the same change as the general path
+    /// (processing → terminal is always allowed), as one conditional <c>UPDATE … RETURNING</c> instead of
+    /// a read and a write. Null when nothing matched: the general path then says why (gone, lease lost).
+    /// </summary>
+    private static ApplyResult? TryFinishLeased(WriteContext context, TaskOutcome outcome)
+    {
+        string? result = null;
+        string? error = null;
+        var progress = outcome.Progress;
+        switch (outcome.Status)
+        {
+            case TaskState.Completed:
+                result = outcome.ResultJson ?? "null";
+                progress = new TaskProgress(outcome.Progress?.Percent ?? 100, outcome.Progress?.Message ?? "done");
+                break;
+            case TaskState.Failed:
+                error = string.IsNullOrWhiteSpace(outcome.Error) ? "The task failed." : outcome.Error;
+                result = ErrorResult(error);
+                break;
+            case TaskState.Canceled:
+                progress = null;
+                break;
+        }
+
+        var command = context.Command(
+            "UPDATE Tasks SET Status = @status, ResultJson = @result, " +
+            "ProgressPercent = CASE WHEN @setProgress THEN @percent ELSE ProgressPercent END, " +
+            "ProgressMessage = CASE WHEN @setProgress THEN @message ELSE ProgressMessage END, " +
+            "CompletedAt = @now, StartedAt = COALESCE(StartedAt, @now), LeaseOwner = NULL, LeaseExpiresAt = NULL, DeadlineAt = NULL, " +
+            "CallbackStatus = CASE WHEN CallbackUrl IS NULL THEN CallbackStatus ELSE 'pending' END, " +
+            "CallbackNextAttemptAt = CASE WHEN CallbackUrl IS NULL THEN CallbackNextAttemptAt ELSE @now END " +
+            "WHERE Id = @id AND Status = 'processing' AND LeaseOwner = @owner RETURNING " + Columns);
+        var p = command.Parameters;
+        p.AddWithValue("@id", outcome.TaskId);
+        p.AddWithValue("@owner", outcome.LeaseOwner);
+        p.AddWithValue("@status", outcome.Status.ToWire());
+        p.AddWithValue("@result", (object?)result ?? DBNull.Value);
+        p.AddWithValue("@setProgress", progress is not null);
+        p.AddWithValue("@percent", (object?)progress?.Percent ?? DBNull.Value);
+        p.AddWithValue("@message", (object?)progress?.Message ?? DBNull.Value);
+        p.AddWithValue("@now", context.Now.ToUnixTimeMilliseconds());
+        if (UpdateReturning(command) is not { } task)
+        {
+            return null;
+        }
+
+        Emit(context, task, TaskEventNames.Completed, error);
         return new ApplyResult(ApplyStatus.Applied, task.Status);
     }
 
