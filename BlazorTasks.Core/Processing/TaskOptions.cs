@@ -4,8 +4,12 @@ public sealed class TaskOptions
 {
     public const string Section = "Tasks";
 
-    /// <summary>Concurrent task slots in this process.</summary>
-    public int Workers { get; set; } = Math.Max(8, Environment.ProcessorCount * 4);
+    /// <summary>
+    /// Concurrent task slots in this process. A slot waiting on its handler or on the writer costs
+    /// almost nothing, and more slots put more claims and completions into each write batch: with 64
+    /// instead of 8 on two cores, no-op tasks were processed twice as fast at a quarter less CPU each.
+    /// </summary>
+    public int Workers { get; set; } = Math.Max(64, Environment.ProcessorCount * 16);
 
     /// <summary>Capacity of the in-memory wake-up channel; past it, pending tasks are found by the sweeper.</summary>
     public int QueueCapacity { get; set; } = 100_000;
