@@ -50,16 +50,43 @@ public sealed class TaskWriter : BackgroundService
     public Task RunAsync(Action<WriteContext> operation, CancellationToken cancellationToken = default) =>
         RunAsync<bool>(context => { operation(context); return true; }, cancellationToken);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// The loop runs on a thread of its own: under load it never waits, and on a thread-pool thread it
+    /// would hold one of the pool's few threads (two on two cores) for as long as the load lasts, so
+    /// requests would queue behind it until the pool noticed and added threads.
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                RunLoop();
+                finished.TrySetResult();
+            }
+            catch (Exception exception)
+            {
+                finished.TrySetException(exception);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "TaskWriter",
+        };
+        thread.Start();
+        return finished.Task;
+    }
+
+    private void RunLoop()
     {
         // Stopping does not cancel the loop: the writer drains what was queued, so no accepted work is
         // dropped; it ends when the channel is completed in StopAsync.
-        await Task.Yield();
         using var connection = SqliteConnections.OpenWriter(_options.ConnectionString);
         var context = new WriteContext(connection, _time);
         var batch = new List<WriteOperation>(_options.MaxWriteBatch);
 
-        while (await _operations.Reader.WaitToReadAsync(CancellationToken.None))
+        while (WaitForOperations())
         {
             batch.Clear();
             while (batch.Count < _options.MaxWriteBatch && _operations.Reader.TryRead(out var operation))
@@ -69,6 +96,13 @@ public sealed class TaskWriter : BackgroundService
 
             CommitBatch(context, batch);
         }
+    }
+
+    /// <summary>Blocks this (dedicated) thread until an operation is waiting; false once the channel is completed and empty.</summary>
+    private bool WaitForOperations()
+    {
+        var waiting = _operations.Reader.WaitToReadAsync(CancellationToken.None);
+        return waiting.IsCompletedSuccessfully ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
