@@ -61,6 +61,31 @@ public sealed class LimitTests(LimitFactory app) : IClassFixture<LimitFactory>
     }
 
     [Fact]
+    public async Task AFinishedTaskFreesItsPlaceOnceTheCountIsRefreshed()
+    {
+        var user = await app.CreateUserAsync();
+        var first = await user.Client.CreateTaskIdAsync("external", new { timeoutSeconds = 600 });
+        await user.Client.CreateTaskIdAsync("external", new { timeoutSeconds = 600 });
+        await AssertTooManyAsync(await user.Client.CreateTaskAsync("external", new { timeoutSeconds = 600 }), "Too many unfinished tasks");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await app.PostWebhookAsync(new { taskId = first, status = "completed" })).StatusCode);
+
+        // The count is refreshed from the database in the background at most once a second; until
+        // then the old count applies, after it the finished task no longer counts.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        HttpResponseMessage response;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            response = await user.Client.CreateTaskAsync("external", new { timeoutSeconds = 600 });
+        }
+        while (response.StatusCode == HttpStatusCode.TooManyRequests);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await AssertTooManyAsync(await user.Client.CreateTaskAsync("external", new { timeoutSeconds = 600 }), "Too many unfinished tasks");
+    }
+
+    [Fact]
     public async Task OpeningMoreEventStreamsThanTheCapIs429UntilOneCloses()
     {
         var user = await app.CreateUserAsync();

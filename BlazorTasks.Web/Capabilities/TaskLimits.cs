@@ -46,6 +46,9 @@ public static class TaskLimits
 /// <summary>
 /// The cap on a user's unfinished tasks. The count comes from the database at most once a second per
 /// user and is raised locally by each accepted create in between, so the check costs no query per request.
+/// Only a user's very first check waits for the count; later refreshes run beside the requests, which
+/// meanwhile go on with the count they have (a refresh of a user with hundreds of thousands of tasks
+/// used to hold every one of that user's creates for its whole duration).
 /// </summary>
 public sealed class PendingTaskQuota(IDbContextFactory<TasksDbContext> dbFactory, IOptions<LimitOptions> options, TimeProvider time)
 {
@@ -56,38 +59,82 @@ public sealed class PendingTaskQuota(IDbContextFactory<TasksDbContext> dbFactory
     public async Task<bool> TryReserveAsync(string userId, CancellationToken cancellationToken)
     {
         var entry = _entries.GetOrAdd(userId, _ => new Entry());
-        await entry.Gate.WaitAsync(cancellationToken);
-        try
+        Task? firstLoad = null;
+        lock (entry.Gate)
         {
-            var now = time.GetTimestamp();
-            if (entry.LoadedAt == 0 || time.GetElapsedTime(entry.LoadedAt, now) >= Refresh)
+            if (entry.Refreshing is null && (!entry.Loaded || time.GetElapsedTime(entry.LoadedAt) >= Refresh))
             {
-                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-                entry.Count = await db.Tasks.CountAsync(
-                    t => (t.Status == TaskState.Pending || t.Status == TaskState.Processing) && t.OwnerId == userId,
-                    cancellationToken);
-                entry.LoadedAt = now;
+                var reservedAtStart = entry.Reserved;
+                entry.Refreshing = Task.Run(() => RefreshAsync(entry, userId, reservedAtStart), CancellationToken.None);
             }
 
+            if (!entry.Loaded)
+            {
+                firstLoad = entry.Refreshing;
+            }
+        }
+
+        if (firstLoad is not null)
+        {
+            await firstLoad.WaitAsync(cancellationToken);
+        }
+
+        lock (entry.Gate)
+        {
             if (entry.Count >= options.Value.MaxPendingTasksPerUser)
             {
                 return false;
             }
 
             entry.Count++;
+            entry.Reserved++;
             return true;
+        }
+    }
+
+    private async Task RefreshAsync(Entry entry, string userId, long reservedAtStart)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var count = await db.Tasks.CountAsync(
+                t => (t.Status == TaskState.Pending || t.Status == TaskState.Processing) && t.OwnerId == userId);
+            lock (entry.Gate)
+            {
+                // Creates accepted while the count ran may or may not be in it: counting them again errs
+                // on the side of the cap, and the next refresh corrects it.
+                entry.Count = count + (int)(entry.Reserved - reservedAtStart);
+                entry.LoadedAt = time.GetTimestamp();
+                entry.Loaded = true;
+            }
+        }
+        catch (Exception) when (entry.Loaded)
+        {
+            // A later refresh that fails keeps the count it had; the next check tries again.
         }
         finally
         {
-            entry.Gate.Release();
+            lock (entry.Gate)
+            {
+                entry.Refreshing = null;
+            }
         }
     }
 
     private sealed class Entry
     {
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-        public int Count { get; set; }
+        public Lock Gate { get; } = new();
+
+        public Task? Refreshing { get; set; }
+
+        public bool Loaded { get; set; }
+
         public long LoadedAt { get; set; }
+
+        public int Count { get; set; }
+
+        /// <summary>Every reservation ever made, to tell which happened while a refresh ran.</summary>
+        public long Reserved { get; set; }
     }
 }
 
