@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using BlazorTasks.Core.Events;
 
@@ -26,23 +27,8 @@ internal sealed class SseWriter(HttpResponse response)
         return FlushAsync(cancellationToken);
     }
 
-    public void WriteEvent(TaskEvent taskEvent)
-    {
-        Write("id: ");
-        Write(taskEvent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Write("\nevent: ");
-        Write(taskEvent.Name);
-        Write("\ndata: ");
-        Write(taskEvent.DataJson);
-        Write("\n\n");
-    }
-
-    public void WriteComment(string comment)
-    {
-        Write(": ");
-        Write(comment);
-        Write("\n\n");
-    }
+    /// <summary>Writes an event's frame (for the log catch-up; live events reuse one frame per event).</summary>
+    public void WriteEvent(TaskEvent taskEvent) => response.BodyWriter.Write(EncodeEvent(taskEvent));
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
